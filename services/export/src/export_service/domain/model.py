@@ -1,0 +1,149 @@
+"""The export's domain: file naming, job states, per-learner outcomes, summaries, checks.
+
+Pure logic, no I/O.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+JobState = Literal["queued", "running", "succeeded", "failed"]
+IlrStatus = Literal["newly_submitted", "signature_required", "signed", "qa_verified", "completed"]
+DEFAULT_STATUSES: tuple[IlrStatus, ...] = ("qa_verified", "completed")
+
+MAX_SERIAL = 99  # Source/SerialNo is [0-9]{1,2}
+SCHEMA_RULE = "XSD"  # findings raised by the official schema rather than a business rule
+LIST_CAP = 500  # longest list kept in a job document (counts are always exact)
+
+_FILE_NAME = re.compile(r"^ILR-([1-9]\d{7})-(\d{4})-(\d{8})-(\d{6})-(\d{2})\.XML$")
+
+
+class ExportFailedError(Exception):
+    """The job cannot produce a file (reported in the job's `error`)."""
+
+
+def file_name(ukprn: str, year_code: str, at: dt.datetime, serial: int) -> str:
+    """`ILR-<UKPRN>-<YYYY>-<yyyymmdd>-<hhmmss>-<NN>.XML`, e.g. ILR-10000001-2627-20261129-101500-01.XML."""
+    if not 1 <= serial <= MAX_SERIAL:
+        raise ValueError(f"serial number must be 1..{MAX_SERIAL}, got {serial}")
+    if not re.fullmatch(r"[1-9]\d{7}", ukprn) or not re.fullmatch(r"\d{4}", year_code):
+        raise ValueError("UKPRN must be 8 digits and the year code 4 digits")
+    return f"ILR-{ukprn}-{year_code}-{at:%Y%m%d}-{at:%H%M%S}-{serial:02d}.XML"
+
+
+@dataclass(frozen=True)
+class FileNameParts:
+    ukprn: str
+    year_code: str
+    at: dt.datetime
+    serial: int
+
+
+def parse_file_name(name: str) -> FileNameParts:
+    match = _FILE_NAME.match(name)
+    if match is None:
+        raise ValueError(f"{name!r} is not an official ILR file name")
+    ukprn, year_code, day, time, serial = match.groups()
+    at = dt.datetime.strptime(day + time, "%Y%m%d%H%M%S")
+    return FileNameParts(ukprn, year_code, at, int(serial))
+
+
+def serial_text(serial: int) -> str:
+    return f"{serial:02d}"
+
+
+@dataclass(frozen=True)
+class ReportFinding:
+    rule: str
+    severity: Literal["error", "warning"]
+    message: str
+    field: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"rule": self.rule, "severity": self.severity, "message": self.message,
+                "field": self.field}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class LearnerOutcome:
+    """What happened to one learner of the export."""
+
+    learn_ref: str
+    ilr_id: str
+    version: int
+    uln: str | None
+    findings: tuple[ReportFinding, ...]
+
+    @property
+    def included(self) -> bool:
+        return not any(f.severity == "error" for f in self.findings)
+
+
+@dataclass
+class ValidationSummary:
+    errors: int = 0
+    warnings: int = 0
+    by_rule: Counter[str] = field(default_factory=Counter)
+
+    def add(self, findings: Iterable[ReportFinding]) -> None:
+        for finding in findings:
+            if finding.severity == "error":
+                self.errors += 1
+            else:
+                self.warnings += 1
+            self.by_rule[finding.rule] += 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"errors": self.errors, "warnings": self.warnings,
+                "by_rule": dict(sorted(self.by_rule.items()))}  # fmt: skip
+
+
+@dataclass
+class Tally:
+    """Running counts of a build."""
+
+    done: int = 0
+    included: int = 0
+    left_out: int = 0
+    summary: ValidationSummary = field(default_factory=ValidationSummary)
+
+    def add(self, outcome: LearnerOutcome) -> None:
+        self.done += 1
+        if outcome.included:
+            self.included += 1
+        else:
+            self.left_out += 1
+        self.summary.add(outcome.findings)
+
+
+@dataclass(frozen=True)
+class Disappeared:
+    learn_refs: list[str]
+    count: int
+
+
+def disappeared(
+    previous: Iterable[str], current: Iterable[str], cap: int = LIST_CAP
+) -> Disappeared:
+    """LearnRefNumbers of `previous` that are not in `current`; both sorted ascending.
+
+    A merge of two sorted streams: memory stays flat whatever the number of learners.
+    """
+    missing: list[str] = []
+    count = 0
+    cur: Iterator[str] = iter(current)
+    head = next(cur, None)
+    for ref in previous:
+        while head is not None and head < ref:
+            head = next(cur, None)
+        if head == ref:
+            continue
+        count += 1
+        if len(missing) < cap:
+            missing.append(ref)
+    return Disappeared(missing, count)

@@ -1,0 +1,333 @@
+"""HTTP API: /api/exports (admin only; every query scoped to the caller's tenant)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import zipfile
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from export_service.adapters import ilr_library as ilr
+from export_service.adapters.files import FileStore
+from export_service.adapters.repository import ExportItems, ExportJobs
+from export_service.config import Settings
+from export_service.domain.model import DEFAULT_STATUSES, IlrStatus, JobState
+from export_service.service_layer import exports
+from export_service.service_layer.worker import ExportWorker
+from ilr_shared.auth import Principal, Role, require_roles
+from ilr_shared.events import ACADEMIC_YEAR_PATTERN
+from ilr_shared.http import ApiError, decode_cursor, encode_cursor, not_found
+
+PREFIX = "/api/exports"
+router = APIRouter(prefix=PREFIX, tags=["exports"])
+
+
+@dataclass
+class ExportServices:
+    """What the routes need; set on `app.state.exports` by the composition root."""
+
+    jobs: ExportJobs
+    items: ExportItems
+    files: FileStore
+    worker: ExportWorker
+    settings: Settings
+    clock: Callable[[], dt.datetime]
+    kick_outbox: Callable[[], None]
+
+
+def _services(request: Request) -> ExportServices:
+    services: ExportServices = request.app.state.exports
+    return services
+
+
+Services = Annotated[ExportServices, Depends(_services)]
+Admin = Annotated[Principal, require_roles(Role.ADMIN)]
+
+
+class ExportRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    academic_year: str = Field(pattern=ACADEMIC_YEAR_PATTERN, examples=["2026/27"])
+    statuses: list[IlrStatus] = Field(
+        default_factory=lambda: list(DEFAULT_STATUSES), min_length=1, max_length=5
+    )
+    programme_ids: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = Field(
+        None, min_length=1, max_length=1000
+    )
+
+    @field_validator("academic_year")
+    @classmethod
+    def _supported(cls, value: str) -> str:
+        try:
+            ilr.year_facts(value)
+        except ilr.UnsupportedYearError as exc:
+            raise ValueError(
+                f"unsupported academic year; supported: {ilr.supported_years()}"
+            ) from exc
+        return value
+
+
+class Progress(BaseModel):
+    done: int
+    total: int
+
+
+class Counts(BaseModel):
+    included: int
+    left_out: int
+
+
+class ValidationSummaryOut(BaseModel):
+    errors: int
+    warnings: int
+    by_rule: dict[str, int]
+
+
+class DuplicateUln(BaseModel):
+    ULN: str
+    LearnRefNumbers: list[str]
+
+
+class PreSubmission(BaseModel):
+    previous_export_id: str | None
+    learner_count_change: int | None
+    disappeared: list[str]
+    disappeared_count: int
+    duplicate_ulns: list[DuplicateUln]
+    duplicate_learn_refs: list[str]
+
+
+class ExportOut(BaseModel):
+    id: str
+    academic_year: str
+    state: JobState
+    statuses: list[str]
+    programme_ids: list[str] | None
+    progress: Progress
+    counts: Counts
+    validation_summary: ValidationSummaryOut | None
+    file_name: str | None
+    pre_submission: PreSubmission | None
+    up_to_date: bool | None = Field(
+        None,
+        description="True when the file holds every ILR change committed before the export "
+        "started; false when it was built after waiting ILR_EXPORT_SYNC_TIMEOUT for them "
+        "(export again to include the latest changes); null while it runs.",
+    )
+    submitted_at: dt.datetime | None
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+    error: str | None
+
+
+class ExportPage(BaseModel):
+    items: list[ExportOut]
+    next_cursor: str | None
+
+
+def _out(job: dict[str, Any]) -> ExportOut:
+    return ExportOut.model_validate(exports.to_api(job))
+
+
+@router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=ExportOut)
+async def request_export(
+    body: ExportRequest, principal: Admin, services: Services, response: Response
+) -> ExportOut:
+    job = exports.new_job(
+        principal.tenant,
+        principal.sub,
+        body.academic_year,
+        body.statuses,
+        body.programme_ids,
+        services.clock(),
+    )
+    await services.jobs.insert(job)
+    services.worker.kick()
+    response.headers["Location"] = f"{PREFIX}/{job['_id']}"
+    return _out(job)
+
+
+@router.get("", response_model=ExportPage)
+async def list_exports(
+    principal: Admin,
+    services: Services,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> ExportPage:
+    after = None
+    if cursor:
+        values = decode_cursor(cursor)
+        try:
+            after = (dt.datetime.fromisoformat(values["created_at"]), str(values["id"]))
+        except (KeyError, ValueError, TypeError) as exc:
+            raise ApiError(
+                422, "The cursor is not valid", [{"path": "query.cursor", "message": "bad cursor"}]
+            ) from exc
+    jobs = await services.jobs.page(principal.tenant, limit + 1, after)
+    next_cursor = None
+    if len(jobs) > limit:
+        jobs = jobs[:limit]
+        last = jobs[-1]
+        next_cursor = encode_cursor(
+            {"created_at": last["created_at"].isoformat(), "id": last["_id"]}
+        )
+    return ExportPage(items=[_out(job) for job in jobs], next_cursor=next_cursor)
+
+
+@router.get("/{export_id}", response_model=ExportOut)
+async def get_export(export_id: str, principal: Admin, services: Services) -> ExportOut:
+    return _out(await exports.get_job(services.jobs, principal.tenant, export_id))
+
+
+@router.get(
+    "/{export_id}/file",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/xml": {}, "application/zip": {}}}},
+)
+async def download_file(
+    export_id: str,
+    principal: Admin,
+    services: Services,
+    zip: Annotated[bool, Query(description="a .zip holding the one XML file")] = False,
+) -> StreamingResponse:
+    job = await exports.get_job(services.jobs, principal.tenant, export_id)
+    if job["state"] != "succeeded" or job.get("file_id") is None:
+        raise ApiError(409, f"The export has no file (state: {job['state']})")
+    opened = await services.files.open(principal.tenant, job["file_id"])
+    if opened is None:
+        raise not_found("Export file")
+    length, chunks = opened
+    name: str = job["file_name"]
+    if zip:
+        zip_name = name.rsplit(".", 1)[0] + ".zip"
+        return StreamingResponse(
+            zipped(name, chunks),
+            media_type="application/zip",
+            headers={"Content-Disposition": f'attachment; filename="{zip_name}"'},
+        )
+    return StreamingResponse(
+        chunks,
+        media_type="application/xml",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Content-Length": str(length),
+        },
+    )
+
+
+@router.get("/{export_id}/report", response_class=StreamingResponse)
+async def report(
+    export_id: str,
+    principal: Admin,
+    services: Services,
+    format: Literal["json", "csv"] = "json",
+) -> StreamingResponse:
+    job = await exports.get_job(services.jobs, principal.tenant, export_id)
+    if job["state"] in ("queued", "running"):
+        raise ApiError(409, f"The report is not ready (state: {job['state']})")
+    items = services.items.report(principal.tenant, export_id)
+    stem = (job.get("file_name") or export_id).rsplit(".", 1)[0]
+    if format == "csv":
+        return StreamingResponse(
+            report_csv(items),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{stem}-report.csv"'},
+        )
+    return StreamingResponse(report_json(export_id, items), media_type="application/json")
+
+
+@router.post("/{export_id}/submitted", response_model=ExportOut)
+async def submitted(export_id: str, principal: Admin, services: Services) -> ExportOut:
+    job = await exports.mark_submitted(
+        services.jobs,
+        services.items,
+        principal.tenant,
+        export_id,
+        principal.sub,
+        services.clock(),
+        services.settings.submitted_chunk,
+    )
+    services.kick_outbox()
+    return _out(job)
+
+
+# ---------------------------------------------------------------- streamed bodies
+
+
+class _Sink:
+    """A non-seekable target for `zipfile`: what is written is handed out as it comes."""
+
+    def __init__(self) -> None:
+        self._parts: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self._parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+    def take(self) -> bytes:
+        data = b"".join(self._parts)
+        self._parts.clear()
+        return data
+
+
+async def zipped(name: str, chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """A zip with one entry streamed from `chunks` (data descriptors, no seeking)."""
+    sink = _Sink()
+    archive = zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED)
+    info = zipfile.ZipInfo(name, date_time=dt.datetime.now().timetuple()[:6])
+    info.compress_type = zipfile.ZIP_DEFLATED
+    entry = archive.open(info, "w", force_zip64=True)
+    async for chunk in chunks:
+        entry.write(chunk)
+        if data := sink.take():
+            yield data
+    entry.close()
+    archive.close()
+    yield sink.take()
+
+
+async def report_json(export_id: str, items: AsyncIterator[dict[str, Any]]) -> AsyncIterator[bytes]:
+    yield f'{{"export_id": {json.dumps(export_id)}, "learners": ['.encode()
+    first = True
+    async for item in items:
+        entry = {
+            "LearnRefNumber": item["learn_ref"],
+            "ilr_id": item.get("ilr_id"),
+            "version": item.get("version"),
+            "included": item["included"],
+            "findings": item["findings"],
+        }
+        yield (b"" if first else b",") + json.dumps(entry).encode()
+        first = False
+    yield b"]}"
+
+
+CSV_COLUMNS = ["LearnRefNumber", "rule", "severity", "message", "field"]
+
+
+async def report_csv(items: AsyncIterator[dict[str, Any]]) -> AsyncIterator[bytes]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    async for item in items:
+        for f in item["findings"]:
+            writer.writerow([item["learn_ref"], f["rule"], f["severity"], f["message"], f["field"]])
+        if buffer.tell() > 64 * 1024:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()

@@ -1,0 +1,325 @@
+"""Building one export file: select, validate each learner, stream, read back, store.
+
+Memory stays flat: snapshots arrive in batches from a Mongo cursor, each learner is
+validated and written (or left out) and forgotten; outcomes go to `export_items` per
+batch; the file is validated while it is streamed back and uploaded in chunks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import shutil
+import tempfile
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from export_service.adapters import ilr_library as ilr
+from export_service.adapters.files import FileStore
+from export_service.adapters.repository import (
+    Collections,
+    ExportItems,
+    ExportJobs,
+    FileSerials,
+    RecordsProjection,
+)
+from export_service.adapters.xml_file import (
+    XML_THREAD,
+    BuildStats,
+    FileSpec,
+    FileWriter,
+    LearnerChecker,
+    read_back,
+)
+from export_service.config import Settings
+from export_service.domain.model import (
+    LIST_CAP,
+    MAX_SERIAL,
+    ExportFailedError,
+    LearnerOutcome,
+    ReportFinding,
+    Tally,
+    file_name,
+    serial_text,
+)
+from ilr_shared.logging import get_logger
+from ilr_shared.mongo import Document
+
+log = get_logger(__name__)
+
+Clock = Callable[[], dt.datetime]
+# Called after each batch with the running tally and the total; False when the job was lost.
+ProgressHook = Callable[[Tally, int], Awaitable[bool]]
+
+
+class LostJobError(Exception):
+    """Another instance owns the job now (our lease expired): stop without writing."""
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class BuildResult:
+    file_name: str
+    file_id: Any
+    tally: Tally
+    total: int
+    duplicate_learn_refs: list[Document]
+    duplicate_ulns: list[Document]
+    stats: BuildStats = field(default_factory=BuildStats)
+
+
+class ExportBuilder:
+    def __init__(
+        self,
+        collections: Collections,
+        files: FileStore,
+        settings: Settings,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.records = RecordsProjection(collections.records)
+        self.jobs = ExportJobs(collections.exports)
+        self.items = ExportItems(collections.items)
+        self.serials = FileSerials(collections.serials)
+        self.files = files
+        self.settings = settings
+        self.clock = clock
+
+    # ---------------------------------------------------------------- the file
+
+    async def file_identity(self, job: Document, owner: str | None) -> tuple[int, dt.datetime, str]:
+        """(NN, local preparation time, file name): allocated once per job, kept on retries."""
+        if job.get("serial_no") and job.get("prepared_at_local"):
+            prepared = dt.datetime.fromisoformat(job["prepared_at_local"])
+            return int(job["serial_no"]), prepared, job["file_name"]
+        facts = ilr.year_facts(job["academic_year"])
+        serial = await self.serials.next(job["tenant"], facts.year_code)
+        if serial > MAX_SERIAL:
+            raise ExportFailedError(
+                f"the provider has used all {MAX_SERIAL} serial numbers of {facts.year_code}"
+            )
+        local = self.clock().astimezone(ZoneInfo(self.settings.timezone))
+        prepared = local.replace(tzinfo=None, microsecond=0)
+        name = file_name(job["tenant"], facts.year_code, prepared, serial)
+        fields = {"serial_no": serial, "prepared_at_local": prepared.isoformat(), "file_name": name}
+        if owner is not None and not await self.jobs.update_owned(
+            job["_id"], owner, {"$set": fields}
+        ):
+            raise LostJobError(job["_id"])
+        return serial, prepared, name
+
+    async def build(self, job: Document, owner: str | None, progress: ProgressHook) -> BuildResult:
+        tenant, export_id, year = job["tenant"], job["_id"], job["academic_year"]
+        try:
+            ilr.year_facts(year)
+        except ilr.UnsupportedYearError as exc:
+            raise ExportFailedError(str(exc)) from exc
+        await self.items.clear(tenant, export_id)
+        await self.files.remove_for_export(tenant, export_id)
+        serial, prepared, name = await self.file_identity(job, owner)
+        spec = FileSpec(
+            academic_year=year,
+            ukprn=int(tenant),
+            serial_no=serial_text(serial),
+            prepared_at=prepared,
+            software_supplier=self.settings.software_supplier,
+            software_package=self.settings.software_package,
+            release=self.settings.software_release,
+        )
+        query = self.records.selection(tenant, year, job["statuses"], job.get("programme_ids"))
+        total = await self.records.count(query)
+        tally = Tally()
+        if not await progress(tally, total):
+            raise LostJobError(export_id)
+        dup_refs = await self.records.duplicates(query, "learn_ref")
+        dup_ulns = await self.records.duplicates(query, "uln")
+        cross = cross_findings(year, dup_refs, dup_ulns)
+
+        workdir = Path(tempfile.mkdtemp(prefix="ilr-export-"))
+        path = workdir / name
+        stats = BuildStats()
+        loop = asyncio.get_running_loop()
+        try:
+            writer, checker = await loop.run_in_executor(XML_THREAD, open_file, path, spec, stats)
+            try:
+                await self._stream(
+                    job, query, writer, checker, cross, tally, lambda t: progress(t, total), stats
+                )
+            finally:
+                await loop.run_in_executor(XML_THREAD, writer.abort)
+            if tally.included == 0:
+                raise ExportFailedError(
+                    "no learner could be included (a file needs at least one valid Learner); "
+                    "see the report"
+                )
+            written = await loop.run_in_executor(XML_THREAD, read_back, path, year, stats)
+            if written != tally.included:
+                raise ExportFailedError(f"read back {written} learners, wrote {tally.included}")
+            started = time.perf_counter()
+            file_id = await self.files.put(
+                path, name, {"tenant": tenant, "export_id": export_id, "academic_year": year}
+            )
+            stats.store_s += time.perf_counter() - started
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+        return BuildResult(name, file_id, tally, total, dup_refs, dup_ulns, stats)
+
+    async def _stream(
+        self,
+        job: Document,
+        query: Document,
+        writer: FileWriter,
+        checker: LearnerChecker,
+        cross: dict[str, list[ReportFinding]],
+        tally: Tally,
+        progress: Callable[[Tally], Awaitable[bool]],
+        stats: BuildStats,
+    ) -> None:
+        loop = asyncio.get_running_loop()
+        batches = self.records.batches(query, self.settings.batch_size)
+        state = StreamState()
+        pending: asyncio.Future[list[Document] | None] = asyncio.ensure_future(anext(batches, None))
+        try:
+            while True:
+                waited = time.perf_counter()
+                batch = await pending
+                stats.fetch_s += time.perf_counter() - waited
+                if batch is None:
+                    break
+                # fetch the next batch while this one is validated and written
+                pending = asyncio.ensure_future(anext(batches, None))
+                outcomes = await loop.run_in_executor(
+                    XML_THREAD, process_batch, batch, writer, checker, cross, state
+                )
+                started = time.perf_counter()
+                await self.items.add(job["tenant"], job["_id"], tally.done, outcomes)
+                stats.store_s += time.perf_counter() - started
+                for outcome in outcomes:
+                    tally.add(outcome)
+                if not await progress(tally):
+                    raise LostJobError(job["_id"])
+        finally:
+            if not pending.done():
+                pending.cancel()
+            await asyncio.gather(pending, return_exceptions=True)
+            await batches.aclose()  # type: ignore[attr-defined]
+        await loop.run_in_executor(XML_THREAD, writer.close)
+
+    # ---------------------------------------------------------------- checks
+
+    async def pre_submission(self, job: Document, result: BuildResult) -> Document:
+        """Against the last export of the year: learners that disappeared, count change,
+        duplicates in this selection."""
+        tenant = job["tenant"]
+        previous = await self.jobs.previous(
+            tenant, job["academic_year"], job["_id"], job["created_at"]
+        )
+        check: Document = {
+            "previous_export_id": None,
+            "learner_count_change": None,
+            "disappeared": [],
+            "disappeared_count": 0,
+            "duplicate_ulns": [
+                {"ULN": d["value"], "LearnRefNumbers": d["learn_refs"][:LIST_CAP]}
+                for d in result.duplicate_ulns
+            ][:LIST_CAP],
+            "duplicate_learn_refs": [d["value"] for d in result.duplicate_learn_refs][:LIST_CAP],
+        }
+        if previous is not None:
+            missing, count = await disappeared(
+                self.items.included_refs(tenant, previous["_id"]),
+                self.items.included_refs(tenant, job["_id"]),
+            )
+            check.update(
+                previous_export_id=previous["_id"],
+                learner_count_change=result.tally.included
+                - int(previous.get("counts", {}).get("included", 0)),
+                disappeared=missing,
+                disappeared_count=count,
+            )
+        return check
+
+
+async def disappeared(
+    previous: AsyncIterator[str], current: AsyncIterator[str], cap: int = LIST_CAP
+) -> tuple[list[str], int]:
+    """LearnRefNumbers in `previous` but not in `current` (both ascending): a merge of two
+    sorted streams, so memory stays flat whatever the number of learners."""
+    missing: list[str] = []
+    count = 0
+    head = await anext(current, None)
+    async for ref in previous:
+        while head is not None and head < ref:
+            head = await anext(current, None)
+        if head == ref:
+            continue
+        count += 1
+        if len(missing) < cap:
+            missing.append(ref)
+    return missing, count
+
+
+def cross_findings(
+    year: str, dup_refs: list[Document], dup_ulns: list[Document]
+) -> dict[str, list[ReportFinding]]:
+    """Findings of the cross-learner rules by LearnRefNumber (only duplicates are kept)."""
+    out: dict[str, list[ReportFinding]] = {}
+    for rule, groups, field_name in (
+        ("R_06", dup_refs, "LearnRefNumber"),
+        ("R_59", dup_ulns, "ULN"),
+    ):
+        finding = ilr.file_rule_finding(rule, field_name, year)
+        if finding is None:
+            continue
+        for group in groups:
+            for ref in group["learn_refs"]:
+                out.setdefault(ref, []).append(finding)
+    return out
+
+
+@dataclass
+class StreamState:
+    last_written_ref: str | None = None
+
+
+def open_file(path: Path, spec: FileSpec, stats: BuildStats) -> tuple[FileWriter, LearnerChecker]:
+    return FileWriter(path, spec, stats), LearnerChecker(spec, stats)
+
+
+def process_batch(
+    batch: list[Document],
+    writer: FileWriter,
+    checker: LearnerChecker,
+    cross: dict[str, list[ReportFinding]],
+    state: StreamState,
+) -> list[LearnerOutcome]:
+    """Runs on the XML thread: check each learner, write the good ones, report them all."""
+    outcomes: list[LearnerOutcome] = []
+    for doc in batch:
+        record = doc.get("record") or {}
+        learn_ref = str(doc.get("learn_ref") or record.get("LearnRefNumber") or "")
+        element, findings = checker.check(record)
+        findings = findings + cross.get(learn_ref, [])
+        if learn_ref == state.last_written_ref and not any(f.rule == "R_06" for f in findings):
+            # a snapshot that changed its LearnRefNumber during the export: never twice
+            duplicate = ilr.file_rule_finding("R_06", "LearnRefNumber", checker.academic_year)
+            if duplicate is not None:
+                findings.append(duplicate)
+        outcome = LearnerOutcome(
+            learn_ref=learn_ref,
+            ilr_id=str(doc.get("ilr_id")),
+            version=int(doc.get("version") or 0),
+            uln=doc.get("uln"),
+            findings=tuple(findings),
+        )
+        if outcome.included and element is not None:
+            writer.write(element)
+            state.last_written_ref = learn_ref
+        outcomes.append(outcome)
+    return outcomes

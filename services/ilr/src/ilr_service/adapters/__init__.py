@@ -1,0 +1,1 @@
+"""I/O of the ILR service: MongoDB repositories and the adapters to shared ILR code."""

@@ -1,0 +1,58 @@
+"""Composition root of the ILR service."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from ilr_service.adapters.repository import IlrRepository
+from ilr_service.config import Settings
+from ilr_service.entrypoints.api import router
+from ilr_service.entrypoints.consumers import consumers
+from ilr_service.entrypoints.import_api import router as import_router
+from ilr_service.service_layer.commands import IlrCommands
+from ilr_service.service_layer.events import EventHandlers
+from ilr_service.service_layer.importing import IlrImporter, ImportSettings
+from ilr_shared.events import EventType
+from ilr_shared.service_app import Runtime, Wiring, create_service_app
+
+API_PREFIX = "/api/ilrs"
+DEFAULT_DATABASE = "ilr"
+
+
+def create_app(
+    settings: Settings | None = None, import_settings: ImportSettings | None = None
+) -> FastAPI:
+    settings = settings or Settings()
+    import_settings = import_settings or ImportSettings()
+
+    async def wire(runtime: Runtime) -> Wiring:
+        repository = IlrRepository(
+            runtime.database, runtime.mongo, use_transactions=settings.use_transactions
+        )
+        await repository.ensure_indexes()
+
+        def kick() -> None:
+            if runtime.relay is not None:
+                runtime.relay.kick()
+
+        handlers = EventHandlers(repository, kick, batch_size=settings.template_batch_size)
+        return Wiring(
+            consumers=consumers(handlers),
+            outbox_collections=[repository.ilrs],
+            publishes=[EventType.RECORD_CHANGED],
+            state={
+                "ilr_repository": repository,
+                "ilr_commands": IlrCommands(repository, kick),
+                "ilr_event_handlers": handlers,
+                "ilr_importer": IlrImporter(repository, kick, import_settings),
+            },
+        )
+
+    return create_service_app(
+        title="ILR records",
+        api_prefix=API_PREFIX,
+        settings=settings,
+        default_database=DEFAULT_DATABASE,
+        routers=[import_router, router],
+        wire=wire,
+    )

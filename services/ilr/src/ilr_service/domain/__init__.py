@@ -1,0 +1,1 @@
+"""Pure domain of the ILR service: records with provenance, diffs, the workflow."""

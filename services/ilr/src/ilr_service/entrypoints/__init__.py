@@ -1,0 +1,1 @@
+"""HTTP routes and event consumers of the ILR service."""

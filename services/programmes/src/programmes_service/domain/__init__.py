@@ -1,0 +1,1 @@
+"""Pure logic of the programmes service: no I/O."""

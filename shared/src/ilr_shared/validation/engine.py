@@ -1,0 +1,101 @@
+"""Run the registered rules over one learner or a whole file."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from . import rules as _rules  # noqa: F401  (registers every rule)
+from .access import learn_ref
+from .model import Finding, Hit, ValidationContext
+from .registry import FILE_RULES, LEARNER_RULES, RuleMeta
+
+log = logging.getLogger(__name__)
+
+
+class CatalogueEntry(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    severity: str
+    message: str
+    years: list[str]
+    source: str
+    scope: str  # "learner" or "file"
+    note: str = ""
+
+
+def _finding(meta: RuleMeta, hit: Hit, ref: str) -> Finding:
+    return Finding(
+        rule=meta.name,
+        severity=meta.severity,
+        message=meta.message,
+        field=hit.field,
+        learn_ref_number=ref,
+    )
+
+
+def validate_learner(record: Mapping[str, Any], context: ValidationContext) -> list[Finding]:
+    """All per-learner findings for one canonical learner dict. Never raises on bad data."""
+    if not isinstance(record, Mapping):
+        return []
+    ref = learn_ref(record)
+    findings: list[Finding] = []
+    for registered in LEARNER_RULES.values():
+        if not registered.meta.applies_to(context.academic_year):
+            continue
+        try:
+            hits = list(registered.check(record, context))
+        except Exception:  # a rule bug must not stop a save or an export
+            log.exception("validation rule %s failed on %r", registered.meta.name, ref)
+            continue
+        findings.extend(_finding(registered.meta, hit, ref) for hit in hits)
+    return findings
+
+
+def validate_batch(
+    records: Iterable[Mapping[str, Any]], context: ValidationContext
+) -> dict[str, list[Finding]]:
+    """Findings for every learner of a file, keyed by LearnRefNumber, including the
+    cross-learner rules (R_06, R_59). Records are read once and not kept, so memory grows
+    only with the number of learners' keys and findings."""
+    checks = [
+        (registered.meta, registered.factory(context))
+        for registered in FILE_RULES.values()
+        if registered.meta.applies_to(context.academic_year)
+    ]
+    results: dict[str, list[Finding]] = {}
+    for record in records:
+        if not isinstance(record, Mapping):
+            continue
+        results.setdefault(learn_ref(record), []).extend(validate_learner(record, context))
+        for _, check in checks:
+            check.observe(record)
+    for meta, check in checks:
+        for ref, hit in check.finish():
+            results.setdefault(ref, []).append(_finding(meta, hit, ref))
+    return results
+
+
+def rule_catalogue() -> list[CatalogueEntry]:
+    """Every implemented rule with its severity, message and the years it runs in."""
+    metas = [(r.meta, "learner") for r in LEARNER_RULES.values()]
+    metas += [(r.meta, "file") for r in FILE_RULES.values()]
+    return sorted(
+        (
+            CatalogueEntry(
+                name=meta.name,
+                severity=meta.severity,
+                message=meta.message,
+                years=sorted(meta.years),
+                source=meta.source,
+                scope=scope,
+                note=meta.note,
+            )
+            for meta, scope in metas
+        ),
+        key=lambda entry: entry.name,
+    )

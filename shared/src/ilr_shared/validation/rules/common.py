@@ -1,0 +1,72 @@
+"""Code lists and derived data (DDxx) used by several rules."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from ..access import Delivery, Record, deliveries, text
+
+DEFAULT_ULN = "9999999999"
+PROGRAMME_AIM = 1
+COMPONENT_AIM = 3
+NOT_PART_OF_PROGRAMME = 4
+APPRENTICESHIP_STANDARD = 25
+FM_APPRENTICESHIPS = 36
+
+_OUTWARD = r"[A-Z]{1,2}(?:[0-9]{1,2}|[0-9][A-Z])"
+_INWARD = r"[0-9][ABD-HJLNP-UW-Z]{2}"  # capital letters except C, I, K, M, O and V
+POSTCODE_FORMAT = re.compile(rf"{_OUTWARD} {_INWARD}")
+UNKNOWN_POSTCODE = "ZZ99 9ZZ"
+
+
+def postcode_format_ok(value: str) -> bool:
+    return POSTCODE_FORMAT.fullmatch(value) is not None
+
+
+def uln_check_digit(uln: str) -> str:
+    """DD01: 'Y' for the default ULN, 'N' when no valid check digit exists, else the digit."""
+    if uln == DEFAULT_ULN:
+        return "Y"
+    if len(uln) != 10 or not uln.isdigit():
+        return "N"
+    remainder = sum(int(d) * w for d, w in zip(uln[:9], range(10, 1, -1), strict=True)) % 11
+    return "N" if remainder == 0 else str(10 - remainder)
+
+
+def is_apprenticeship(delivery: Delivery) -> bool:
+    """DD07: the aim is part of an apprenticeship (standard) programme."""
+    return delivery.number("ProgType") == APPRENTICESHIP_STANDARD
+
+
+def is_olass(delivery: Delivery) -> bool:
+    return delivery.has_fam("LDM", "034")
+
+
+def is_apprenticeship_programme(delivery: Delivery) -> bool:
+    """FundModel 36 programme aim."""
+    return (
+        delivery.number("FundModel") == FM_APPRENTICESHIPS
+        and delivery.number("AimType") == PROGRAMME_AIM
+    )
+
+
+def uln(record: Record) -> str | None:
+    return text(record, "ULN")
+
+
+def age_on(birth: date, on: date) -> int:
+    """Whole years of age on a date."""
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def funded_deliveries(record: Record, fund_models: frozenset[int]) -> list[Delivery]:
+    return [d for d in deliveries(record) if d.number("FundModel") in fund_models]
+
+
+def add_years(day: date, years: int) -> date:
+    """The same calendar day ``years`` later (29 February falls back to the 28th)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)

@@ -1,0 +1,3 @@
+from tests.integration.shared.test_messaging import running
+
+__all__ = ["running"]
