@@ -27,6 +27,24 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def stop_process(process: subprocess.Popen[bytes] | None, grace_s: float = 10.0) -> bool:
+    """SIGTERM, then SIGKILL if the process has not exited after `grace_s`.
+
+    Returns whether it exited on its own. A server that hangs in its shutdown code must not
+    hang the test that stops it; for a test a crash is as good an outage as a clean stop.
+    """
+    if process is None or process.poll() is not None:
+        return True
+    process.terminate()
+    try:
+        process.wait(grace_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(10)
+        return False
+    return True
+
+
 def wait_for_port(
     port: int, timeout_s: float = 30.0, process: subprocess.Popen[bytes] | None = None
 ) -> None:
@@ -62,9 +80,7 @@ class NatsServer:
         return self
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(10)
+        stop_process(self.process)
 
     def restart(self) -> None:
         self.stop()
@@ -83,13 +99,12 @@ class MongoServer:
     storage: Path | None = None
     container: object | None = None
 
+    def stop(self, grace_s: float = 15.0) -> bool:
+        """Stops the server (killed after `grace_s`); returns whether it stopped cleanly."""
+        return stop_process(self.process, grace_s)
+
     def cleanup(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        self.stop()
         if self.storage:
             shutil.rmtree(self.storage, ignore_errors=True)
         if self.container is not None:

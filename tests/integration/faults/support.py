@@ -41,7 +41,7 @@ from ilr_shared.events import (
 )
 from ilr_shared.settings import CommonSettings
 from tests.e2e.support import make_uln
-from tests.support.servers import free_port
+from tests.support.servers import free_port, stop_process
 from tests.support.templates import APPRENTICESHIP_TEMPLATE
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -355,12 +355,7 @@ class ServiceProcess:
             return
         if self.paused:
             self.resume()
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
+        stop_process(process, grace_s=20)
 
     def log_text(self) -> str:
         try:

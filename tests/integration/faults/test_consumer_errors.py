@@ -85,8 +85,7 @@ async def test_database_outage_is_retried_with_backoff_and_loses_nothing(
 
         assert private_mongo.process is not None and private_mongo.storage is not None
         port = int(private_mongo.url.rsplit(":", 1)[1].split("/", 1)[0])
-        private_mongo.process.terminate()
-        private_mongo.process.wait(30)
+        stopped_cleanly = private_mongo.stop(grace_s=15)
         down_at = time.monotonic()
         await publish(url, enrolments[EVENTS // 2 :])  # events keep arriving
         # Two server-selection timeouts (10 s each): every held message fails twice.
@@ -126,7 +125,7 @@ async def test_database_outage_is_retried_with_backoff_and_loses_nothing(
     # the server was back (instant AutoReconnect vs a 10 s server-selection timeout).
     ilr.assert_running()
     print(
-        f"\ndatabase down {outage_s:.1f}s: {len(retries)} NAKs with back-off, up to delivery "
+        f"\ndatabase {'stopped' if stopped_cleanly else 'killed'}, down {outage_s:.1f}s: {len(retries)} NAKs with back-off, up to delivery "
         f"{max(e['deliveries'] for e in retries)}; {time.monotonic() - started:.1f}s"
     )
 
