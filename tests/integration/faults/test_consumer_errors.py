@@ -124,9 +124,11 @@ async def test_database_outage_is_retried_with_backoff_and_loses_nothing(
     # dead-lettered). How many tries a message needed depends on when pymongo's pool noticed
     # the server was back (instant AutoReconnect vs a 10 s server-selection timeout).
     ilr.assert_running()
+    how = "stopped" if stopped_cleanly else "killed (it hung in its shutdown)"
     print(
-        f"\ndatabase {'stopped' if stopped_cleanly else 'killed'}, down {outage_s:.1f}s: {len(retries)} NAKs with back-off, up to delivery "
-        f"{max(e['deliveries'] for e in retries)}; {time.monotonic() - started:.1f}s"
+        f"\ndatabase {how}, down {outage_s:.1f}s: {len(retries)} NAKs with back-off, "
+        f"up to delivery {max(e['deliveries'] for e in retries)}; "
+        f"{time.monotonic() - started:.1f}s"
     )
 
 
