@@ -258,6 +258,66 @@ async def wait_for(
         await asyncio.sleep(interval)
 
 
+async def wait_while_progressing(
+    probe: Callable[[], Awaitable[tuple[Any, ...]]],
+    finished: Callable[[tuple[Any, ...]], bool],
+    message: str,
+    stall_s: float = 120.0,
+    interval: float = 2.0,
+    alive: Sequence[ServiceProcess] = (),
+) -> tuple[Any, ...]:
+    """Waits until `finished(probe())`, failing only when the probed state stops changing.
+
+    A large recovery takes minutes on a slow machine and seconds on a fast one; a fixed
+    deadline either hides a hang for long or fails a slow but healthy run. A state that has
+    not moved for `stall_s` is a hang on any machine.
+    """
+    started = time.monotonic()
+    state = await probe()
+    changed_at = started
+    history = [f"0s {state}"]
+    while not finished(state):
+        for service in alive:
+            service.assert_running()
+        now = time.monotonic()
+        if now - changed_at > stall_s:
+            raise AssertionError(
+                f"{message}: no progress for {stall_s:.0f}s; states seen:\n"
+                + "\n".join(history[-15:])
+            )
+        await asyncio.sleep(interval)
+        latest = await probe()
+        if latest != state:
+            state, changed_at = latest, time.monotonic()
+            history.append(f"{changed_at - started:.0f}s {state}")
+    return state
+
+
+async def wait_until_ingested(
+    db: AsyncDatabase[dict[str, Any]],
+    nats_url: str,
+    events: int,
+    message: str,
+    alive: Sequence[ServiceProcess] = (),
+) -> None:
+    """Until `events` ILRs exist, all at template revision 2, their outbox drained and the
+    programmes consumer idle; fails when that state stops moving."""
+
+    async def progress() -> tuple[Any, ...]:
+        return (
+            await db["ilrs"].count_documents({}),
+            await db["ilrs"].count_documents({"template_revision": {"$lt": 2}}),
+            await db["ilrs"].count_documents({"_outbox_pending": True}),
+            await consumer_idle(nats_url, "PROGRAMMES", PROGRAMMES_DURABLE),
+        )
+
+    def done(state: tuple[Any, ...]) -> bool:
+        ilrs, behind, outbox, idle = state
+        return bool(ilrs >= events and behind == 0 and outbox == 0 and idle)
+
+    await wait_while_progressing(progress, done, message, alive=alive)
+
+
 # --------------------------------------------------------------------------- services
 
 

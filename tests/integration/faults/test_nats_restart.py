@@ -24,13 +24,14 @@ from tests.integration.faults.support import (
     stream_messages,
     template_event,
     wait_for,
+    wait_while_progressing,
 )
 
 EVENTS = int(os.environ.get("ILR_FAULTS_NATS_EVENTS", "300"))
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(900)  # the final wait fails sooner if nothing moves
 async def test_services_reconnect_and_lose_nothing(
     services: Services, mongo: AsyncMongoClient[dict[str, Any]]
 ) -> None:
@@ -59,18 +60,28 @@ async def test_services_reconnect_and_lose_nothing(
     # Template revision 2 after the restarts: a fan-out over everything ingested so far.
     await publish(url, [template_event(programme, 2)], retry_s=60)
 
-    async def done() -> bool:
-        if await ilr_db["ilrs"].count_documents({"template_revision": 2}) < EVENTS:
-            return False
-        if await ilr_db["ilrs"].count_documents({"_outbox_pending": True}):
-            return False
-        if not await consumer_idle(url, "PROGRAMMES", PROGRAMMES_DURABLE):
-            return False
-        if not await consumer_idle(url, "ILR", "export-service"):
-            return False
-        return bool(await export_db["records"].count_documents({}) >= EVENTS)
+    async def progress() -> tuple[Any, ...]:
+        return (
+            await ilr_db["ilrs"].count_documents({"template_revision": 2}),
+            await ilr_db["ilrs"].count_documents({"_outbox_pending": True}),
+            await consumer_idle(url, "PROGRAMMES", PROGRAMMES_DURABLE),
+            await consumer_idle(url, "ILR", "export-service"),
+            await export_db["records"].count_documents({}),
+        )
 
-    await wait_for(done, 240, "ILRs and export projection complete", alive=[ilr, export])
+    def done(state: tuple[Any, ...]) -> bool:
+        at_revision_2, outbox, programmes_idle, ilr_idle, records = state
+        return bool(
+            at_revision_2 >= EVENTS
+            and outbox == 0
+            and programmes_idle
+            and ilr_idle
+            and records >= EVENTS
+        )
+
+    await wait_while_progressing(
+        progress, done, "ILRs and export projection complete", alive=[ilr, export]
+    )
 
     ilrs = {d["_id"]: d["version"] async for d in ilr_db["ilrs"].find({}, {"version": 1})}
     assert len(ilrs) == EVENTS
