@@ -87,6 +87,21 @@ def standalone_aim(**overrides: Any) -> Record:
     return aim
 
 
+VALID_EMP_ID = 154549452  # DD05 = 2, the 9th digit
+
+
+def employment(**overrides: Any) -> Record:
+    """Employed with an employer before the programme starts."""
+    status: Record = {
+        "EmpStat": 10,
+        "DateEmpStatApp": "2026-07-01",
+        "EmpId": VALID_EMP_ID,
+        "EmploymentStatusMonitoring": [{"ESMType": "EII", "ESMCode": 8}],
+    }
+    status.update(overrides)
+    return status
+
+
 def learner(*aims: Record, **overrides: Any) -> Record:
     record: Record = {
         "LearnRefNumber": "LRN001",
@@ -94,11 +109,13 @@ def learner(*aims: Record, **overrides: Any) -> Record:
         "FamilyName": "Smith",
         "GivenNames": "Jo",
         "DateOfBirth": "2000-05-01",
+        "Ethnicity": 31,
         "Sex": "F",
-        "NINumber": "AB123456C",
-        "Postcode": "SW1A 1AA",
-        "PostcodePrior": "SW1A 1AA",
         "LLDDHealthProb": 2,
+        "NINumber": "AB123456C",
+        "PostcodePrior": "SW1A 1AA",
+        "Postcode": "SW1A 1AA",
+        "LearnerEmploymentStatus": [employment()],
         "LearningDelivery": list(aims) if aims else [programme_aim(), component_aim()],
     }
     record.update(overrides)

@@ -3,7 +3,8 @@
 The same code runs when an ILR is saved and when the export builds the file.
 """
 
-from .engine import CatalogueEntry, rule_catalogue, validate_batch, validate_learner
+from .catalogue import CatalogueEntry, rule_catalogue
+from .engine import validate_batch, validate_learner
 from .model import Finding, Severity, ValidationContext
 from .registry import FILE_RULES, LEARNER_RULES, rule
 

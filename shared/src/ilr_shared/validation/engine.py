@@ -6,8 +6,6 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
 from . import rules as _rules  # noqa: F401  (registers every rule)
 from .access import learn_ref
 from .model import Finding, Hit, ValidationContext
@@ -16,26 +14,19 @@ from .registry import FILE_RULES, LEARNER_RULES, RuleMeta
 log = logging.getLogger(__name__)
 
 
-class CatalogueEntry(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    name: str
-    severity: str
-    message: str
-    years: list[str]
-    source: str
-    scope: str  # "learner" or "file"
-    note: str = ""
-
-
-def _finding(meta: RuleMeta, hit: Hit, ref: str) -> Finding:
+def _finding(meta: RuleMeta, hit: Hit, ref: str, academic_year: str) -> Finding:
     return Finding(
         rule=meta.name,
-        severity=meta.severity,
-        message=meta.message,
+        severity=meta.severity_in(academic_year),
+        message=meta.message_in(academic_year),
         field=hit.field,
         learn_ref_number=ref,
     )
+
+
+def runs(meta: RuleMeta, context: ValidationContext) -> bool:
+    """The rule belongs to the year and every dataset it reads is loaded."""
+    return meta.applies_to(context.academic_year) and set(meta.needs) <= context.datasets
 
 
 def validate_learner(record: Mapping[str, Any], context: ValidationContext) -> list[Finding]:
@@ -43,16 +34,17 @@ def validate_learner(record: Mapping[str, Any], context: ValidationContext) -> l
     if not isinstance(record, Mapping):
         return []
     ref = learn_ref(record)
+    year = context.academic_year
     findings: list[Finding] = []
     for registered in LEARNER_RULES.values():
-        if not registered.meta.applies_to(context.academic_year):
+        if not runs(registered.meta, context):
             continue
         try:
             hits = list(registered.check(record, context))
         except Exception:  # a rule bug must not stop a save or an export
             log.exception("validation rule %s failed on %r", registered.meta.name, ref)
             continue
-        findings.extend(_finding(registered.meta, hit, ref) for hit in hits)
+        findings.extend(_finding(registered.meta, hit, ref, year) for hit in hits)
     return findings
 
 
@@ -65,7 +57,7 @@ def validate_batch(
     checks = [
         (registered.meta, registered.factory(context))
         for registered in FILE_RULES.values()
-        if registered.meta.applies_to(context.academic_year)
+        if runs(registered.meta, context)
     ]
     results: dict[str, list[Finding]] = {}
     for record in records:
@@ -76,26 +68,5 @@ def validate_batch(
             check.observe(record)
     for meta, check in checks:
         for ref, hit in check.finish():
-            results.setdefault(ref, []).append(_finding(meta, hit, ref))
+            results.setdefault(ref, []).append(_finding(meta, hit, ref, context.academic_year))
     return results
-
-
-def rule_catalogue() -> list[CatalogueEntry]:
-    """Every implemented rule with its severity, message and the years it runs in."""
-    metas = [(r.meta, "learner") for r in LEARNER_RULES.values()]
-    metas += [(r.meta, "file") for r in FILE_RULES.values()]
-    return sorted(
-        (
-            CatalogueEntry(
-                name=meta.name,
-                severity=meta.severity,
-                message=meta.message,
-                years=sorted(meta.years),
-                source=meta.source,
-                scope=scope,
-                note=meta.note,
-            )
-            for meta, scope in metas
-        ),
-        key=lambda entry: entry.name,
-    )

@@ -45,6 +45,16 @@ class ValidationContext:
     # Postcodes.PostcodeValidity: every known postcode (upper case, single space).
     postcodes: frozenset[str] | None = None
 
+    @property
+    def datasets(self) -> frozenset[str]:
+        """Names of the reference datasets this context can answer for."""
+        loaded = set()
+        if self.lars_aims is not None:
+            loaded.add("LARS")
+        if self.postcodes is not None:
+            loaded.add("postcodes")
+        return frozenset(loaded)
+
     def __post_init__(self) -> None:
         if self.academic_year not in ALL_YEARS:
             raise ValueError(f"academic_year must be one of {sorted(ALL_YEARS)}")

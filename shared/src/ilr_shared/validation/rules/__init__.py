@@ -1,5 +1,10 @@
-"""Importing this package registers every rule."""
+"""Importing this package registers every rule: each module of the package is imported."""
 
-from . import cross, delivery, funding, learner
+import importlib
+import pkgutil
 
-__all__ = ["cross", "delivery", "funding", "learner"]
+MODULES = sorted(info.name for info in pkgutil.iter_modules(__path__))
+for _name in MODULES:
+    importlib.import_module(f"{__name__}.{_name}")
+
+__all__ = ["MODULES"]
