@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from . import engine as _engine  # noqa: F401  (registers every rule)
 from .official import OfficialRule, live_rules
-from .registry import DECLARED, FILE_RULES, LEARNER_RULES, RuleMeta
+from .registry import DECLARED, DERIVED, FILE_RULES, LEARNER_RULES, RuleMeta
 
 Status = Literal["implemented", "needs reference data", "not applicable", "not implemented"]
 
@@ -63,6 +63,18 @@ def _entry(name: str, year: str, official: OfficialRule | None) -> CatalogueEntr
             scope=scope,
             official=official is not None,
             note=meta.note,
+        )
+    if name in DERIVED:
+        return CatalogueEntry(
+            name=name,
+            category=category,
+            status="implemented",
+            needs=[],
+            reason="",
+            severity="",
+            message="derived data, used by the rules",
+            scope="derived",
+            official=official is not None,
         )
     declared = DECLARED.get(name)
     status: Status = "not implemented"

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from . import derived as _derived  # noqa: F401  (registers every derived-data helper)
 from . import rules as _rules  # noqa: F401  (registers every rule)
 from .access import learn_ref
 from .model import Finding, Hit, ValidationContext

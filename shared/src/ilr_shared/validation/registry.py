@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from .access import Record
 from .model import ALL_YEARS, Hit, Severity, ValidationContext
@@ -101,6 +101,8 @@ class Declaration:
 
 
 LEARNER_RULES: dict[str, LearnerRule] = {}
+# Derived-data definitions (DDxx) implemented as named helpers the rules share.
+DERIVED: dict[str, Callable[..., object]] = {}
 FILE_RULES: dict[str, FileRule] = {}
 DECLARED: dict[str, Declaration] = {}
 
@@ -198,3 +200,18 @@ def not_applicable(reason: str, *names: str, years: Iterable[str] | None = None)
     """Declare official rules that cannot apply to a file this platform builds or
     imports, with the reason (e.g. checks SLD makes on the uploaded zip file)."""
     _declare(names, years, reason=reason)
+
+
+_F = TypeVar("_F", bound=Callable[..., object])
+
+
+def derived_data(name: str) -> Callable[[_F], _F]:
+    """Mark a function as the implementation of an official derived-data definition."""
+
+    def register(function: _F) -> _F:
+        if name in DERIVED:
+            raise ValueError(f"derived data {name} registered twice")
+        DERIVED[name] = function
+        return function
+
+    return register

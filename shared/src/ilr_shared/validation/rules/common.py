@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from ...ilr.codes import code_lists
 from ..access import Delivery, Record, deliveries, text
+from ..model import ValidationContext
+from ..registry import derived_data
 
 DEFAULT_ULN = "9999999999"
 PROGRAMME_AIM = 1
@@ -24,6 +27,7 @@ def postcode_format_ok(value: str) -> bool:
     return POSTCODE_FORMAT.fullmatch(value) is not None
 
 
+@derived_data("DD01")
 def uln_check_digit(uln: str) -> str:
     """DD01: 'Y' for the default ULN, 'N' when no valid check digit exists, else the digit."""
     if uln == DEFAULT_ULN:
@@ -34,6 +38,7 @@ def uln_check_digit(uln: str) -> str:
     return "N" if remainder == 0 else str(10 - remainder)
 
 
+@derived_data("DD07")
 def is_apprenticeship(delivery: Delivery) -> bool:
     """DD07: the aim is part of an apprenticeship (standard) programme."""
     return delivery.number("ProgType") == APPRENTICESHIP_STANDARD
@@ -70,3 +75,10 @@ def add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years)
     except ValueError:
         return day.replace(year=day.year + years, day=28)
+
+
+def valid_lookup(ctx: ValidationContext, list_name: str, code: str | int) -> bool:
+    """The code is in the year's list (a "valid lookup on the ILR_... table"). A list the
+    year does not have counts as valid, so a missing list never makes a rule fire."""
+    lists = code_lists(ctx.academic_year)
+    return list_name not in lists or lists[list_name].is_valid(code)
