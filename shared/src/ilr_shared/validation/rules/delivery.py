@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from ..access import Record, day, deliveries
 from ..model import Hit, ValidationContext
-from ..registry import SOURCE_CSV_2627, rule
+from ..registry import LARS, POSTCODES, SOURCE_CSV_2627, rule
 from .common import (
     APPRENTICESHIP_STANDARD,
     COMPONENT_AIM,
@@ -50,7 +50,7 @@ def learn_aim_ref_30(record: Record, ctx: ValidationContext) -> Iterator[Hit]:
             yield Hit(d.at("LearnAimRef"))
 
 
-@rule("LearnAimRef_01", note="Fires only when a LARS aim lookup is supplied in the context.")
+@rule("LearnAimRef_01", needs=(LARS,))
 def learn_aim_ref_01(record: Record, ctx: ValidationContext) -> Iterator[Hit]:
     """The Learning aim reference must be known to LARS."""
     if ctx.lars_aims is None:
@@ -187,7 +187,7 @@ def del_loc_post_code_11(record: Record, ctx: ValidationContext) -> Iterator[Hit
             yield Hit(d.at("DelLocPostCode"))
 
 
-@rule("DelLocPostCode_03", note="Fires only when a postcode lookup is supplied in the context.")
+@rule("DelLocPostCode_03", needs=(POSTCODES,))
 def del_loc_post_code_03(record: Record, ctx: ValidationContext) -> Iterator[Hit]:
     """The Delivery location postcode must be a known postcode or ZZ99 9ZZ (OLASS excluded)."""
     if ctx.postcodes is None:

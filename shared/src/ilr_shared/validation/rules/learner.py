@@ -8,7 +8,7 @@ from datetime import date
 
 from ..access import Record, day, deliveries, is_known, text
 from ..model import Hit, ValidationContext
-from ..registry import SOURCE_CSV_2627, rule
+from ..registry import POSTCODES, SOURCE_CSV_2627, rule
 from .common import (
     DEFAULT_ULN,
     UNKNOWN_POSTCODE,
@@ -113,7 +113,7 @@ def postcode_15(record: Record, ctx: ValidationContext) -> Iterator[Hit]:
         yield Hit("Postcode")
 
 
-@rule("Postcode_14", note="Fires only when a postcode lookup is supplied in the context.")
+@rule("Postcode_14", needs=(POSTCODES,))
 def postcode_14(record: Record, ctx: ValidationContext) -> Iterator[Hit]:
     """The Postcode should be a known UK postcode or ZZ99 9ZZ."""
     value = text(record, "Postcode")
@@ -131,7 +131,7 @@ def postcode_prior_02(record: Record, ctx: ValidationContext) -> Iterator[Hit]:
         yield Hit("PostcodePrior")
 
 
-@rule("PostcodePrior_01", note="Fires only when a postcode lookup is supplied in the context.")
+@rule("PostcodePrior_01", needs=(POSTCODES,))
 def postcode_prior_01(record: Record, ctx: ValidationContext) -> Iterator[Hit]:
     """The Postcode prior to enrolment should be a known UK postcode or ZZ99 9ZZ."""
     value = text(record, "PostcodePrior")
