@@ -18,6 +18,7 @@ from ilr_service.domain.workflow import (
     Subject,
     WorkflowError,
     allowed_actions,
+    blocked_actions,
     decide,
     status_after_content_change,
 )
@@ -111,3 +112,20 @@ def test_decide_agrees_with_allowed_actions(
     else:
         assert action in allowed
         assert target in STATUSES
+
+
+def test_error_findings_block_qa_verification_and_say_why() -> None:
+    blocked = Subject("ilr_1", SIGNED, error_count=2)
+    with pytest.raises(WorkflowError) as refused:
+        decide("qa_verify", blocked, VERIFIER)
+    assert refused.value.kind == "conflict"
+    assert "2 validation errors" in refused.value.message
+    assert "qa_verify" not in allowed_actions(blocked, VERIFIER)
+    assert blocked_actions(blocked) == {"qa_verify": refused.value.message}
+
+
+def test_no_errors_leaves_qa_verification_open() -> None:
+    clean = Subject("ilr_1", SIGNED, error_count=0)
+    assert decide("qa_verify", clean, VERIFIER) == QA_VERIFIED
+    assert blocked_actions(clean) == {}
+    assert blocked_actions(Subject("ilr_1", NEWLY_SUBMITTED, error_count=3)) == {}

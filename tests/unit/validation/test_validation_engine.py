@@ -9,7 +9,14 @@ from importlib import resources
 from typing import Any
 
 import pytest
-from ilr_validation_builders import ctx, learner, only, programme_aim, standalone_aim
+from ilr_validation_builders import (
+    component_aim,
+    ctx,
+    learner,
+    only,
+    programme_aim,
+    standalone_aim,
+)
 
 from ilr_shared.validation import (
     FILE_RULES,
@@ -20,6 +27,7 @@ from ilr_shared.validation import (
     validate_batch,
     validate_learner,
 )
+from ilr_shared.validation.catalogue import summarise
 
 REQUIRED = {
     "ULN_04", "R_06", "R_07", "LearnAimRef_30", "ProgType_01", "ProgType_02", "StdCode_01",
@@ -30,17 +38,24 @@ REQUIRED = {
 }  # fmt: skip
 
 
-def _csv_severities() -> dict[str, str]:
+def _csv_rows(year_file: str) -> dict[str, dict[str, str]]:
     raw = (
         resources.files("ilr_shared.validation")
-        .joinpath("data", "ILR-validation-rules-2025-26.csv")
+        .joinpath("data", year_file)
         .read_text(encoding="utf-8-sig")
     )
-    out: dict[str, str] = {}
-    for row in csv.DictReader(io.StringIO(raw)):
-        sld = row["CurrentSldSeverity"].strip()
-        out[row["Name"].strip()] = (sld if sld in ("Error", "Warning") else row["Severity"]).strip()
-    return out
+    return {row["Name"].strip(): row for row in csv.DictReader(io.StringIO(raw))}
+
+
+def _severity(row: dict[str, str]) -> str:
+    sld = row["CurrentSldSeverity"].strip()
+    return (sld if sld in ("Error", "Warning") else row["Severity"]).strip().lower()
+
+
+YEAR_FILES = {
+    "2025/26": "ILR-validation-rules-2025-26.csv",
+    "2026/27": "ILR-validation-rules-2627-v4.csv",
+}
 
 
 def test_every_required_rule_is_registered() -> None:
@@ -48,24 +63,53 @@ def test_every_required_rule_is_registered() -> None:
     assert sorted(REQUIRED - registered) == []
 
 
-def test_catalogue_severity_and_message_match_the_official_csv() -> None:
-    official = _csv_severities()
-    entries = rule_catalogue()
-    assert {e.name for e in entries} == set(LEARNER_RULES) | set(FILE_RULES)
-    for entry in entries:
-        if entry.name in official:
-            assert entry.severity == official[entry.name].lower(), entry.name
-            assert "2025/26" in entry.source, entry.name
-        else:
-            assert entry.source == "2026/27 change", entry.name
-        assert entry.message and "\n" not in entry.message
+@pytest.mark.parametrize("year", sorted(YEAR_FILES))
+def test_catalogue_lists_every_live_official_rule_with_its_severity_and_message(
+    year: str,
+) -> None:
+    rows = _csv_rows(YEAR_FILES[year])
+    live = {name for name, row in rows.items() if row["Status"].strip() != "Deleted"}
+    entries = {e.name: e for e in rule_catalogue(year)}
+    assert live <= set(entries)
+    for name in live:
+        entry = entries[name]
+        if entry.scope in ("learner", "file"):
+            assert entry.severity == _severity(rows[name]), name
+            assert entry.message == " ".join(rows[name]["ErrorMessage"].split()), name
+        assert "\n" not in entry.message
 
 
-def test_rules_not_in_the_2025_26_csv_are_2026_27_changes() -> None:
-    hrs = next(e for e in rule_catalogue() if e.name == "HRSType_01")
-    assert hrs.years == ["2026/27"]
-    assert hrs.source == "2026/27 change"
-    assert hrs.severity == "error"
+def test_catalogue_says_why_a_rule_does_not_run() -> None:
+    entries = {e.name: e for e in rule_catalogue("2026/27")}
+    assert entries["ULN_04"].status_text == "implemented"
+    assert entries["LearnAimRef_01"].status_text == "implemented, runs when LARS is loaded"
+    assert entries["LearnAimRef_01"].needs == ["LARS"]
+
+
+def test_catalogue_counts_only_official_rules() -> None:
+    entries = rule_catalogue("2026/27")
+    summary = summarise(entries, "2026/27")
+    assert summary.official == sum(1 for e in entries if e.official)
+    assert (
+        summary.implemented
+        + summary.needs_reference_data
+        + summary.not_applicable
+        + (summary.not_implemented)
+        == summary.official
+    )
+
+
+def test_rules_of_one_year_only_run_in_that_year() -> None:
+    hrs = next(e for e in rule_catalogue("2026/27") if e.name == "HRSType_01")
+    assert hrs.status == "implemented"
+    assert "HRSType_01" not in {e.name for e in rule_catalogue("2025/26") if e.scope}
+
+
+def test_a_rule_needing_absent_reference_data_does_not_run() -> None:
+    record = learner(programme_aim(LearnAimRef="NOTINLARS"), component_aim())
+    assert not [f for f in validate_learner(record, ctx()) if f.rule == "LearnAimRef_01"]
+    with_lars = ctx(lars_aims=frozenset({"ZPROG001", "60346018"}))
+    assert [f.rule for f in validate_learner(record, with_lars) if f.rule == "LearnAimRef_01"]
 
 
 def test_clean_learner_has_no_findings_in_either_year() -> None:

@@ -9,6 +9,7 @@ from ilr_service.config import Settings
 from ilr_service.entrypoints.api import router
 from ilr_service.entrypoints.consumers import consumers
 from ilr_service.entrypoints.import_api import router as import_router
+from ilr_service.entrypoints.rules_api import router as rules_router
 from ilr_service.service_layer.commands import IlrCommands
 from ilr_service.service_layer.events import EventHandlers
 from ilr_service.service_layer.importing import IlrImporter, ImportSettings
@@ -53,6 +54,6 @@ def create_app(
         api_prefix=API_PREFIX,
         settings=settings,
         default_database=DEFAULT_DATABASE,
-        routers=[import_router, router],
+        routers=[import_router, router, rules_router],
         wire=wire,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from functools import cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -97,11 +98,16 @@ def _entry(name: str, year: str, official: OfficialRule | None) -> CatalogueEntr
 def rule_catalogue(academic_year: str = "2026/27") -> list[CatalogueEntry]:
     """Every live official rule of the year, plus implemented rules that are not
     published for it, sorted by name."""
+    return list(_catalogue(academic_year))
+
+
+@cache
+def _catalogue(academic_year: str) -> tuple[CatalogueEntry, ...]:
     official = live_rules(academic_year)
     names = set(official)
     names |= {n for n in LEARNER_RULES if LEARNER_RULES[n].meta.applies_to(academic_year)}
     names |= {n for n in FILE_RULES if FILE_RULES[n].meta.applies_to(academic_year)}
-    return [_entry(name, academic_year, official.get(name)) for name in sorted(names)]
+    return tuple(_entry(name, academic_year, official.get(name)) for name in sorted(names))
 
 
 class CatalogueSummary(BaseModel):

@@ -96,11 +96,24 @@ class LearnerChecker:
                 problem = _first_schema_error(self._schema)
                 element = None
         if element is None:
-            # Readable paths from the models generated from the same XSD; the schema's
-            # own message when they see nothing (the XSD is the authority).
-            findings = (ilr.schema_findings(self._year, xml_record) or [problem]) + findings
+            findings = _with_schema_findings(
+                findings, ilr.schema_findings(self._year, xml_record), problem
+            )
         self._stats.xsd_s += time.perf_counter() - checked
         return element, findings
+
+
+def _with_schema_findings(
+    rule_findings: list[ReportFinding], schema: list[ReportFinding], problem: ReportFinding
+) -> list[ReportFinding]:
+    """The rule findings, plus the schema's own findings for what no error finding
+    already reports (the field-definition rules name most schema problems themselves);
+    the schema's message when nothing else explains why the learner was left out."""
+    reported = {f.field for f in rule_findings if f.severity == "error"}
+    extra = [f for f in schema if f.field not in reported]
+    if not extra and not reported:
+        extra = [problem]
+    return extra + rule_findings
 
 
 def _first_schema_error(schema: etree.XMLSchema) -> ReportFinding:

@@ -89,18 +89,26 @@ class ValidationSummary:
     errors: int = 0
     warnings: int = 0
     by_rule: Counter[str] = field(default_factory=Counter)
+    # Learners left out of the file, counted once under each error rule they break.
+    left_out_by_rule: Counter[str] = field(default_factory=Counter)
+    learners_with_warnings: int = 0
 
     def add(self, findings: Iterable[ReportFinding]) -> None:
-        for finding in findings:
+        found = list(findings)
+        for finding in found:
             if finding.severity == "error":
                 self.errors += 1
             else:
                 self.warnings += 1
             self.by_rule[finding.rule] += 1
+        self.left_out_by_rule.update({f.rule for f in found if f.severity == "error"})
+        self.learners_with_warnings += any(f.severity != "error" for f in found)
 
     def as_dict(self) -> dict[str, Any]:
         return {"errors": self.errors, "warnings": self.warnings,
-                "by_rule": dict(sorted(self.by_rule.items()))}  # fmt: skip
+                "by_rule": dict(sorted(self.by_rule.items())),
+                "left_out_by_rule": dict(sorted(self.left_out_by_rule.items())),
+                "learners_with_warnings": self.learners_with_warnings}  # fmt: skip
 
 
 @dataclass

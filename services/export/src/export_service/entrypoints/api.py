@@ -89,6 +89,11 @@ class ValidationSummaryOut(BaseModel):
     errors: int
     warnings: int
     by_rule: dict[str, int]
+    left_out_by_rule: dict[str, int] = Field(
+        default_factory=dict,
+        description="Learners left out of the file, counted once under each error rule",
+    )
+    learners_with_warnings: int = 0
 
 
 class DuplicateUln(BaseModel):

@@ -57,6 +57,7 @@ _SUMMARY_FIELDS = {
         "version",
         "updated_at",
         "family_name_lc",
+        "finding_counts",
     )
 }
 

@@ -45,6 +45,8 @@ class Subject:
     status: str
     allow_sign_without_verification: bool = False
     last_editor: str | None = None
+    # Error findings of the official rules on the current content: they block QA.
+    error_count: int = 0
 
 
 class WorkflowError(Exception):
@@ -103,13 +105,26 @@ def _permitted(action: str, subject: Subject, actor: Actor) -> str | None:
     return "unknown action"
 
 
+def _blocked_by_errors(count: int) -> str:
+    noun = "error" if count == 1 else "errors"
+    return f"the record has {count} validation {noun}: correct them before QA verification"
+
+
 def allowed_actions(subject: Subject, actor: Actor) -> list[str]:
     return [
         action
         for action in ACTIONS
         if subject.status in _from_states(action, subject)
         and _permitted(action, subject, actor) is None
+        and not (action == "qa_verify" and subject.error_count)
     ]
+
+
+def blocked_reason(action: str, subject: Subject) -> str | None:
+    """Why an action the state would allow is refused on the content, if it is."""
+    if action == "qa_verify" and subject.status == SIGNED and subject.error_count:
+        return _blocked_by_errors(subject.error_count)
+    return None
 
 
 def decide(action: str, subject: Subject, actor: Actor, reason: str | None = None) -> str:
@@ -124,6 +139,8 @@ def decide(action: str, subject: Subject, actor: Actor, reason: str | None = Non
     refusal = _permitted(action, subject, actor)
     if refusal is not None:
         raise WorkflowError("forbidden", refusal, allowed)
+    if action == "qa_verify" and subject.error_count:
+        raise WorkflowError("conflict", _blocked_by_errors(subject.error_count), allowed)
     if action == "reopen" and not (reason or "").strip():
         raise WorkflowError("invalid", "reopen needs a reason", allowed)
     return _TARGET[action]
@@ -132,3 +149,9 @@ def decide(action: str, subject: Subject, actor: Actor, reason: str | None = Non
 def status_after_content_change(status: str) -> str:
     """Editing signed content invalidates the signature."""
     return SIGNATURE_REQUIRED if status in _SIGNED_STATES else status
+
+
+def blocked_actions(subject: Subject) -> dict[str, str]:
+    """Actions refused on the record's content, with the reason (shown beside the buttons)."""
+    reasons = {action: blocked_reason(action, subject) for action in ACTIONS}
+    return {action: reason for action, reason in reasons.items() if reason}

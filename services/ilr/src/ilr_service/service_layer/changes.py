@@ -75,12 +75,16 @@ def search_fields(record: dict[str, Any]) -> dict[str, Any]:
 
 def state_fields(state: IlrState, academic_year: str, tenant: str) -> dict[str, Any]:
     record = ilr_model.order_record(academic_year, state.record)
+    findings = ilr_model.findings(record, academic_year, tenant)
+    errors = sum(1 for f in findings if f["severity"] == "error")
     return {
         "record": record,
         "provenance": provenance_list(state),
         "delivery_keys": {str(k): v for k, v in sorted(state.delivery_keys.items())},
         "template_revision": state.template_revision,
-        "findings": ilr_model.findings(record, academic_year, tenant),
+        "findings": findings,
+        # counts kept beside the findings so lists read them without the findings
+        "finding_counts": {"errors": errors, "warnings": len(findings) - errors},
         **search_fields(record),
     }
 

@@ -22,7 +22,14 @@ from ilr_service.domain.record import (
     reset_delivery,
     reset_fields,
 )
-from ilr_service.domain.workflow import Actor, Subject, WorkflowError, allowed_actions, decide
+from ilr_service.domain.workflow import (
+    Actor,
+    Subject,
+    WorkflowError,
+    allowed_actions,
+    blocked_actions,
+    decide,
+)
 from ilr_service.service_layer.changes import Change, build_commit, enrolment_of, state_of
 from ilr_service.service_layer.events import Renderer, summary
 from ilr_shared.auth import Principal, Role
@@ -73,8 +80,13 @@ class IlrCommands:
             raise not_found("ILR")
         return document
 
-    async def subject(self, document: Document) -> Subject:
+    async def subject(
+        self, document: Document, findings: list[dict[str, Any]] | None = None
+    ) -> Subject:
+        """The workflow's view of a record; error findings from the stored findings
+        unless fresh ones are given."""
         programme = await self.repo.programme(document["tenant"], document["programme_id"])
+        current = (document.get("findings") or []) if findings is None else findings
         return Subject(
             ilr_id=document["_id"],
             status=document["status"],
@@ -82,6 +94,7 @@ class IlrCommands:
                 programme and programme.get("allow_sign_without_verification")
             ),
             last_editor=document.get("last_editor"),
+            error_count=sum(1 for f in current if f.get("severity") == "error"),
         )
 
     async def view(self, principal: Principal, document: Document) -> dict[str, Any]:
@@ -112,6 +125,7 @@ class IlrCommands:
             "delivery_keys": document.get("delivery_keys") or {},
             "signature": document.get("signature"),
             "allowed_actions": allowed_actions(subject, actor_of(principal)),
+            "blocked_actions": blocked_actions(subject),
             "findings": document.get("findings") or [],
             "updated_at": document.get("updated_at"),
             "updated_by": document.get("updated_by"),
@@ -364,13 +378,23 @@ class IlrCommands:
         expected: int | None,
     ) -> Document:
         self._check_version(document, expected)
-        subject = await self.subject(document)
+        # QA verification is decided on the rules as they are now, not as they were saved.
+        fresh = (
+            ilr_model.findings(document.get("record") or {}, document["academic_year"],
+                               document["tenant"])
+            if action == "qa_verify"
+            else None
+        )  # fmt: skip
+        subject = await self.subject(document, fresh)
         actor = actor_of(principal)
         try:
             target = decide(action, subject, actor, reason)
         except WorkflowError as exc:
             code = {"conflict": 409, "forbidden": 403, "invalid": 422}[exc.kind]
-            raise ApiError(code, exc.message, allowed_actions=exc.allowed_actions) from exc
+            blocking = [f for f in fresh or [] if f["severity"] == "error"]
+            raise ApiError(
+                code, exc.message, allowed_actions=exc.allowed_actions, findings=blocking
+            ) from exc
         extra: dict[str, Any] = {}
         if action == "sign":
             extra["signature"] = {

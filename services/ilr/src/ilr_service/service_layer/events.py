@@ -421,6 +421,7 @@ class EventHandlers:
 
 def summary(document: Document) -> dict[str, Any]:
     record = document.get("record") or {}
+    counts = document.get("finding_counts") or {}
     return {
         "id": document["_id"],
         "programme_id": document["programme_id"],
@@ -433,4 +434,6 @@ def summary(document: Document) -> dict[str, Any]:
         "GivenNames": record.get("GivenNames"),
         "FamilyName": record.get("FamilyName"),
         "updated_at": document.get("updated_at"),
+        "error_count": counts.get("errors", 0),
+        "warning_count": counts.get("warnings", 0),
     }
