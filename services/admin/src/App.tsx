@@ -9,6 +9,7 @@ import IlrListPage from "./pages/IlrList";
 import IlrPage from "./pages/Ilr";
 import AimPage from "./pages/Aim";
 import ExportsPage, { ExportPage } from "./pages/Exports";
+import RulesPage, { RulePage } from "./pages/Rules";
 import VerifyPage from "./pages/Verify";
 import MyIlrPage from "./pages/MyIlr";
 
@@ -42,6 +43,7 @@ function Header() {
     { to: "/ilrs", label: "Individual Learner Records", roles: ["admin", "verifier"] },
     { to: "/verify", label: "Waiting for QA", roles: ["verifier", "admin"] },
     { to: "/exports", label: "Exports", roles: ["admin"] },
+    { to: "/rules", label: "Rules", roles: ["admin", "verifier"] },
     { to: "/my-ilr", label: "My ILR", roles: ["learner"] },
   ];
   return (
@@ -106,6 +108,8 @@ export default function App() {
           <Route path="/exports" element={<Require roles={["admin"]}><ExportsPage /></Require>} />
           <Route path="/exports/:id" element={<Require roles={["admin"]}><ExportPage /></Require>} />
           <Route path="/verify" element={<Require roles={["verifier", "admin"]}><VerifyPage /></Require>} />
+          <Route path="/rules" element={<Require roles={["admin", "verifier", "integration", "learner"]}><RulesPage /></Require>} />
+          <Route path="/rules/:name" element={<Require roles={["admin", "verifier", "integration", "learner"]}><RulePage /></Require>} />
           <Route path="/my-ilr" element={<Require roles={["learner"]}><MyIlrPage /></Require>} />
           <Route path="*" element={<div className="page"><h1>Page not found</h1><p><Link to="/">Go to the start page</Link></p></div>} />
         </Routes>

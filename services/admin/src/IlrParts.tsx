@@ -204,6 +204,9 @@ export function WorkflowBar({ ilr, mutate, onDone }: { ilr: Ilr; mutate: (c: (et
         {Object.entries(STATUS_LABEL).map(([s, l]) => <span key={s} className={`step${s === ilr.status ? " step-current" : ""}`}>{l}</span>)}
       </div>
       {message && <Banner kind={message.kind}><p data-testid="workflow-message">{message.text}</p></Banner>}
+      {Object.entries(ilr.blocked_actions ?? {}).map(([a, why]) => (
+        <p key={a} className="hint" data-testid={`blocked-${a}`}><strong>{ACTION_LABEL[a] ?? a} is not possible yet:</strong> {why}. See the <Link to="?tab=validation">validation findings</Link>.</p>
+      ))}
       {ilr.allowed_actions.length === 0 ? <p className="hint">No workflow action is available to you for this record now.</p> : (
         <div className="button-row">
           {ilr.allowed_actions.map((a) => (
@@ -259,7 +262,7 @@ export function FindingsList({ ilr, findings, emptyText = "No problems found." }
         return (
           <li key={i} className={`finding finding-${f.severity}`}>
             <strong className={`tag tag-${f.severity === "error" ? "error" : "warning"}`}>{f.severity === "error" ? "Error" : "Warning"}</strong>{" "}
-            <code className="rule" title="Official DfE validation rule name">{f.rule}</code> {f.message}
+            <Link className="rule" to={`/rules/${encodeURIComponent(f.rule)}?year=${encodeURIComponent(ilr.academic_year)}`} title="The official rule: its intent and how to correct it"><code>{f.rule}</code></Link> {f.message}
             {RULE_HELP[f.rule] && f.message !== RULE_HELP[f.rule] && <span className="hint block">{RULE_HELP[f.rule]}</span>}
             {f.field && <span className="hint block">Field: {link ? <Link to={link}>{f.field}</Link> : f.field}</span>}
           </li>

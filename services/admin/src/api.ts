@@ -184,6 +184,7 @@ export const programmes = {
 export interface IlrSummary {
   id: string; programme_id: string; enrolment_id: string; academic_year: string; status: string; version: number;
   LearnRefNumber: string; ULN: number | string; GivenNames: string; FamilyName: string; updated_at: string;
+  error_count?: number; warning_count?: number;
 }
 export interface Finding { rule: string; severity: "error" | "warning" | string; message: string; field?: string | null }
 export interface Provenance { source: "template" | "enrolment" | "person" | string; revision?: number; actor?: string; at?: string }
@@ -198,6 +199,8 @@ export interface Ilr {
   delivery_keys?: Record<string, string>;
   signature: { version: number; by: string; at: string } | null;
   allowed_actions: string[];
+  /** Actions the status would allow but the content blocks, with the reason. */
+  blocked_actions?: Record<string, string>;
   findings: Finding[];
   updated_at: string; updated_by: string;
 }
@@ -226,6 +229,26 @@ export const ilrs = {
   validation: (id: string) => request<{ version: number; findings: Finding[] }>("GET", `/api/ilrs/${enc(id)}/validation`),
 };
 
+// ---- the official rule catalogue ----
+export type RuleStatus = "implemented" | "needs reference data" | "not applicable" | "not implemented";
+export interface RuleInfo {
+  name: string; category: string; status: RuleStatus; status_text: string; needs: string[];
+  severity: string; message: string;
+}
+export interface RuleDetail extends RuleInfo {
+  reason: string; description: string; intent: string; guidance: string; definition: string; exclusions: string;
+}
+export interface RuleSummary {
+  academic_year: string; official: number; implemented: number; implemented_with_reference_data: number;
+  needs_reference_data: number; not_applicable: number; not_implemented: number;
+  reference_free: number; reference_free_implemented: number;
+}
+export const rulesApi = {
+  list: (year: string) =>
+    request<{ academic_year: string; summary: RuleSummary; rules: RuleInfo[] }>("GET", "/api/rules", { query: { year } }),
+  get: (name: string, year: string) => request<RuleDetail>("GET", `/api/rules/${enc(name)}`, { query: { year } }),
+};
+
 // ---- exports ----
 export interface PreSubmission {
   previous_export_id: string | null; learner_count_change: number | null;
@@ -235,7 +258,10 @@ export interface Export {
   id: string; academic_year: string; state: "queued" | "running" | "succeeded" | "failed"; statuses: string[];
   programme_ids: string[] | null; progress: { done: number; total: number };
   counts: { included: number; left_out: number };
-  validation_summary: { errors: number; warnings: number; by_rule: Record<string, number> } | null;
+  validation_summary: {
+    errors: number; warnings: number; by_rule: Record<string, number>;
+    left_out_by_rule?: Record<string, number>; learners_with_warnings?: number;
+  } | null;
   file_name: string | null; pre_submission: PreSubmission | null; submitted_at: string | null;
   up_to_date?: boolean | null; created_at: string; finished_at: string | null; error: string | null;
 }

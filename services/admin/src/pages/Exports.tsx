@@ -167,8 +167,12 @@ export function ExportPage() {
               <li className={pre.duplicate_learn_refs.length ? "warn" : "ok"}>{pre.duplicate_learn_refs.length ? `Duplicate learner references: ${list(pre.duplicate_learn_refs)}` : "No duplicate learner references."}</li>
             </ul>
           )}
+          {exp.validation_summary && Object.keys(exp.validation_summary.left_out_by_rule ?? {}).length > 0 && (
+            <table className="table compact" data-testid="left-out-by-rule"><caption>Why learners were left out</caption><thead><tr><th scope="col">Rule</th><th scope="col" className="num">Learners left out</th></tr></thead>
+              <tbody>{Object.entries(exp.validation_summary.left_out_by_rule ?? {}).map(([r, n]) => <tr key={r}><td><Link to={`/rules/${encodeURIComponent(r)}?year=${encodeURIComponent(exp.academic_year)}`}>{r}</Link></td><td className="num">{n}</td></tr>)}</tbody></table>
+          )}
           {exp.validation_summary && Object.keys(exp.validation_summary.by_rule).length > 0 && (
-            <table className="table compact"><caption>Findings by rule</caption><thead><tr><th scope="col">Rule</th><th scope="col" className="num">Learners</th></tr></thead>
+            <table className="table compact"><caption>Findings by rule</caption><thead><tr><th scope="col">Rule</th><th scope="col" className="num">Findings</th></tr></thead>
               <tbody>{Object.entries(exp.validation_summary.by_rule).map(([r, n]) => <tr key={r}><td><code>{r}</code></td><td className="num">{n}</td></tr>)}</tbody></table>
           )}
           {exp.submitted_at ? <Banner kind="success" title="Marked as submitted"><p data-testid="submitted">Submitted on {ukDateTime(exp.submitted_at)}. The records in this file are completed.</p></Banner> : confirmSubmit ? (

@@ -28,7 +28,8 @@ export default function VerifyPage() {
     } catch (e) {
       if (e instanceof ApiError && e.status === 409) {
         const allowed = (e.body.allowed_actions as string[] | undefined) ?? [];
-        setMsg({ kind: "error", text: `${s.GivenNames} ${s.FamilyName}: ${e.detail}${allowed.length ? ` Possible now: ${allowed.map((a) => ACTION_LABEL[a] ?? a).join(", ")}.` : ""}` });
+        const count = ((e.body.findings as unknown[] | undefined) ?? []).length;
+        setMsg({ kind: "error", text: `${s.GivenNames} ${s.FamilyName} (${s.LearnRefNumber}): ${e.detail}${count ? ` (${count} error${count > 1 ? "s" : ""} listed on the record)` : ""}${allowed.length ? ` Possible now: ${allowed.map((a) => ACTION_LABEL[a] ?? a).join(", ")}.` : ""}` });
       } else if (e instanceof ApiError && e.status === 403) setMsg({ kind: "error", text: `You cannot verify this record: ${e.detail}` });
       else if (e instanceof ApiError && e.status === 412) { setMsg({ kind: "error", text: "The record changed since the list was loaded; the list has been refreshed. Open it to review the change." }); load(); }
       else setMsg({ kind: "error", text: e instanceof Error ? e.message : String(e) });
@@ -44,14 +45,15 @@ export default function VerifyPage() {
       <ErrorSummary error={error} />
       {!page ? <Loading what="Loading signed records" /> : page.items.length === 0 ? <Empty>Nothing is waiting for QA.</Empty> : (
         <table className="table" data-testid="qa-table">
-          <thead><tr><th scope="col">Name</th><th scope="col">ULN</th><th scope="col">Learner ref</th><th scope="col">Signed / updated</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr></thead>
+          <thead><tr><th scope="col">Name</th><th scope="col">ULN</th><th scope="col">Learner ref</th><th scope="col">Signed / updated</th><th scope="col" className="num">Errors</th><th scope="col" className="num">Warnings</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr></thead>
           <tbody>
             {page.items.map((s) => (
               <tr key={s.id}>
                 <td>{s.GivenNames} {s.FamilyName}</td><td>{s.ULN}</td><td>{s.LearnRefNumber}</td><td>{ukDateTime(s.updated_at)}</td>
+                <td className="num" data-testid={`errors-${s.LearnRefNumber}`}>{s.error_count ?? "—"}</td><td className="num">{s.warning_count ?? "—"}</td>
                 <td className="actions">
-                  <Link to={`/ilrs/${s.id}`}>Review</Link>
-                  <button type="button" className="btn btn-small" disabled={busy === s.id} onClick={() => verify(s)} data-testid={`verify-${s.LearnRefNumber}`}>{busy === s.id ? "Verifying…" : "QA verify"}</button>
+                  <Link to={`/ilrs/${s.id}`} aria-label={`Review ${s.GivenNames} ${s.FamilyName} (${s.LearnRefNumber})`}>Review</Link>
+                  <button type="button" className="btn btn-small" disabled={busy === s.id || !!s.error_count} title={s.error_count ? "Correct the errors before QA verification" : undefined} aria-label={`QA verify ${s.GivenNames} ${s.FamilyName} (${s.LearnRefNumber})`} onClick={() => verify(s)} data-testid={`verify-${s.LearnRefNumber}`}>{busy === s.id ? "Verifying…" : "QA verify"}</button>
                 </td>
               </tr>
             ))}
