@@ -69,7 +69,7 @@ async def consume_all(nats_url: str) -> int:
         for msg in await sub.fetch(100, timeout=2):
             await msg.ack_sync()
             taken += 1
-    except nats.errors.TimeoutError:
+    except (nats.errors.TimeoutError, TimeoutError):  # fetch raises either
         pass
     await connection.close()
     return taken

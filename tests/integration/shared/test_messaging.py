@@ -96,7 +96,7 @@ async def deadletters(nats_url: str, expected: int, timeout: float = 10.0) -> li
     while len(found) < expected and asyncio.get_running_loop().time() < deadline:
         try:
             found.extend(await sub.fetch(expected - len(found), timeout=1))
-        except nats.errors.TimeoutError:
+        except (nats.errors.TimeoutError, TimeoutError):  # fetch raises either
             continue
     await connection.close()
     return found

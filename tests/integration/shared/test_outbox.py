@@ -34,7 +34,7 @@ async def collect(nats_url: str, count: int, timeout: float = 10.0) -> list[str]
                 assert msg.headers is not None
                 ids.append(msg.headers["Nats-Msg-Id"])
                 await msg.ack()
-        except nats.errors.TimeoutError:
+        except (nats.errors.TimeoutError, TimeoutError):  # fetch raises either
             continue
     await connection.close()
     return ids
