@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -88,10 +88,17 @@ def same_code(a: str | None, b: str) -> bool:
 
 @dataclass(frozen=True)
 class Delivery:
-    """A LearningDelivery with its position, for building field paths."""
+    """A LearningDelivery with its position, for building field paths. Values read
+    through it are parsed once per delivery: hundreds of rules read the same fields."""
 
     index: int
     data: Record
+    _ints: dict[str, int | None] = field(default_factory=dict, compare=False, repr=False)
+    _texts: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+    _days: dict[str, date | None] = field(default_factory=dict, compare=False, repr=False)
+    _fams: list[tuple[int, str | None, str | None]] = field(
+        default_factory=list, compare=False, repr=False
+    )
 
     @property
     def path(self) -> str:
@@ -101,20 +108,37 @@ class Delivery:
         return f"{self.path}.{field}"
 
     def number(self, key: str) -> int | None:
-        return integer(self.data, key)
+        try:
+            return self._ints[key]
+        except KeyError:
+            value = self._ints[key] = integer(self.data, key)
+            return value
 
     def text(self, key: str) -> str | None:
-        return text(self.data, key)
+        try:
+            return self._texts[key]
+        except KeyError:
+            value = self._texts[key] = text(self.data, key)
+            return value
 
     def day(self, key: str) -> date | None:
-        return day(self.data, key)
+        try:
+            return self._days[key]
+        except KeyError:
+            value = self._days[key] = day(self.data, key)
+            return value
 
     def is_known(self, key: str) -> bool:
         return is_known(self.data, key)
 
-    def fams(self) -> Iterator[tuple[int, str | None, str | None]]:
-        for index, fam in children(self.data, "LearningDeliveryFAM"):
-            yield index, text(fam, "LearnDelFAMType"), text(fam, "LearnDelFAMCode")
+    def fams(self) -> list[tuple[int, str | None, str | None]]:
+        """(index, type, code) of each FAM, read once."""
+        if not self._fams and self.data.get("LearningDeliveryFAM"):
+            self._fams.extend(
+                (index, text(fam, "LearnDelFAMType"), text(fam, "LearnDelFAMCode"))
+                for index, fam in children(self.data, "LearningDeliveryFAM")
+            )
+        return self._fams
 
     def has_fam(self, fam_type: str, code: str | None = None) -> bool:
         return any(
@@ -126,7 +150,27 @@ class Delivery:
         return children(self.data, "AppFinRecord")
 
 
+class LearnerView(dict[str, Any]):
+    """The learner record as the engine hands it to the rules: the same mapping, with its
+    deliveries parsed once for all rules instead of once per rule."""
+
+    __slots__ = ("_deliveries",)
+
+    def __init__(self, record: Record) -> None:
+        super().__init__(record)
+        self._deliveries: list[Delivery] | None = None
+
+    def deliveries(self) -> list[Delivery]:
+        if self._deliveries is None:
+            self._deliveries = [
+                Delivery(index, data) for index, data in children(self, "LearningDelivery")
+            ]
+        return self._deliveries
+
+
 def deliveries(record: Record) -> list[Delivery]:
+    if isinstance(record, LearnerView):
+        return record.deliveries()
     return [Delivery(index, data) for index, data in children(record, "LearningDelivery")]
 
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
+from functools import cache
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from . import derived as _derived  # noqa: F401  (registers every derived-data helper)
 from . import rules as _rules  # noqa: F401  (registers every rule)
-from .access import learn_ref
+from .access import LearnerView, learn_ref
 from .model import Finding, Hit, ValidationContext
-from .registry import FILE_RULES, LEARNER_RULES, RuleMeta
+from .registry import FILE_RULES, LEARNER_RULES, LearnerRule, RuleMeta
 
 log = logging.getLogger(__name__)
 
@@ -30,22 +31,32 @@ def runs(meta: RuleMeta, context: ValidationContext) -> bool:
     return meta.applies_to(context.academic_year) and set(meta.needs) <= context.datasets
 
 
+@cache
+def _active_rules(academic_year: str, datasets: frozenset[str]) -> tuple[LearnerRule, ...]:
+    """The per-learner rules that run for a year with these datasets (chosen once)."""
+    return tuple(
+        r
+        for r in LEARNER_RULES.values()
+        if r.meta.applies_to(academic_year) and set(r.meta.needs) <= datasets
+    )
+
+
 def validate_learner(record: Mapping[str, Any], context: ValidationContext) -> list[Finding]:
     """All per-learner findings for one canonical learner dict. Never raises on bad data."""
     if not isinstance(record, Mapping):
         return []
-    ref = learn_ref(record)
+    view = LearnerView(record)
+    ref = learn_ref(view)
     year = context.academic_year
     findings: list[Finding] = []
-    for registered in LEARNER_RULES.values():
-        if not runs(registered.meta, context):
-            continue
+    for registered in _active_rules(year, context.datasets):
         try:
-            hits = list(registered.check(record, context))
+            hits = list(registered.check(view, context))
         except Exception:  # a rule bug must not stop a save or an export
             log.exception("validation rule %s failed on %r", registered.meta.name, ref)
             continue
-        findings.extend(_finding(registered.meta, hit, ref, year) for hit in hits)
+        if hits:
+            findings.extend(_finding(registered.meta, hit, ref, year) for hit in hits)
     return findings
 
 
