@@ -54,13 +54,12 @@ class ServiceSpec:
     name: str
     app: str
     api_prefix: str
-    default_port: int
 
 
 SERVICES: tuple[ServiceSpec, ...] = (
-    ServiceSpec("programmes", "programmes_service.bootstrap:create_app", "/api/programmes", 8101),
-    ServiceSpec("ilr", "ilr_service.bootstrap:create_app", "/api/ilrs", 8102),
-    ServiceSpec("export", "export_service.bootstrap:create_app", "/api/exports", 8103),
+    ServiceSpec("programmes", "programmes_service.bootstrap:create_app", "/api/programmes"),
+    ServiceSpec("ilr", "ilr_service.bootstrap:create_app", "/api/ilrs"),
+    ServiceSpec("export", "export_service.bootstrap:create_app", "/api/exports"),
 )
 
 

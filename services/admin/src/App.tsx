@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState, type ReactNode } from "react";
 import { Link, NavLink, Navigate, Route, Routes, useLocation, useNavigate } from "react-router-dom";
-import { clearSession, hasRole, loadSession, type Role, type Session } from "./auth";
+import { clearSession, hasRole, homeFor, loadSession, type Role, type Session } from "./auth";
 import { SessionContext, useSession } from "./components";
 import SignIn, { AuthCallback } from "./pages/SignIn";
 import ProgrammesPage from "./pages/Programmes";
@@ -12,14 +12,6 @@ import ExportsPage, { ExportPage } from "./pages/Exports";
 import RulesPage, { RulePage } from "./pages/Rules";
 import VerifyPage from "./pages/Verify";
 import MyIlrPage from "./pages/MyIlr";
-
-export function homeFor(s: Session | null): string {
-  if (!s) return "/signin";
-  if (hasRole(s, "admin")) return "/programmes";
-  if (hasRole(s, "verifier")) return "/verify";
-  if (hasRole(s, "learner")) return "/my-ilr";
-  return "/ilrs";
-}
 
 function Require({ roles, children }: { roles: Role[]; children: ReactNode }) {
   const { session } = useSession();

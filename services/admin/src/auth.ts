@@ -92,3 +92,12 @@ export function clearSession(): void {
 export function hasRole(session: Session | null, ...roles: Role[]): boolean {
   return !!session && session.claims.roles.some((r) => roles.includes(r));
 }
+
+/** The start page of a session's main role. */
+export function homeFor(s: Session | null): string {
+  if (!s) return "/signin";
+  if (hasRole(s, "admin")) return "/programmes";
+  if (hasRole(s, "verifier")) return "/verify";
+  if (hasRole(s, "learner")) return "/my-ilr";
+  return "/ilrs";
+}

@@ -1,7 +1,6 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { useLocation, useNavigate, useSearchParams } from "react-router-dom";
-import { homeFor } from "../App";
-import { mintDevToken, saveSession, type Role } from "../auth";
+import { homeFor, mintDevToken, saveSession, type Role } from "../auth";
 import { Banner, Checkbox, Field, useSession, useTitle } from "../components";
 import { DEV_SECRET_DEFAULT, getConfig } from "../config";
 

@@ -12,5 +12,4 @@ API_PREFIX = "/api/programmes"
 
 class Settings(CommonSettings):
     service_name: str = "programmes"
-    page_size_max: int = Field(200, validation_alias="PROGRAMMES_PAGE_SIZE_MAX")
     write_retries: int = Field(10, validation_alias="PROGRAMMES_WRITE_RETRIES")

@@ -43,11 +43,6 @@ def code_list(academic_year: str | AcademicYear, list_name: str) -> CodeList:
         ) from None
 
 
-def fam_list_name(code_element: str, fam_type: str) -> str:
-    """``fam_list_name("LearnDelFAMCode", "SOF") == "LearnDelFAMCode.SOF"``."""
-    return f"{code_element}.{fam_type}"
-
-
 def is_valid_code(academic_year: str | AcademicYear, list_name: str, code: str | int) -> bool:
     """Whether ``code`` is valid in the year's list; False for an unknown list."""
     lists = code_lists(academic_year)

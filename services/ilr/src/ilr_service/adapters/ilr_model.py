@@ -11,11 +11,9 @@ from ilr_service.domain.paths import DELIVERY
 from ilr_service.domain.record import RenderedTemplate
 from ilr_shared.ilr.models import delivery_model, learner_model
 from ilr_shared.ilr.records import validate_record
+from ilr_shared.ilr.years import supported_years
 from ilr_shared.template import as_template, render_deliveries
 from ilr_shared.validation import ValidationContext, validate_learner
-
-SUPPORTED_YEARS = ("2025/26", "2026/27")
-DEFAULT_YEAR = "2026/27"
 
 # The User part: what the learner fills in themselves (DESIGN "Tenancy and access").
 USER_PART: tuple[str, ...] = (
@@ -44,7 +42,9 @@ USER_PART: tuple[str, ...] = (
 
 
 def year_or_default(academic_year: str) -> str:
-    return academic_year if academic_year in SUPPORTED_YEARS else DEFAULT_YEAR
+    """The year itself when the platform supports it, else the newest supported year."""
+    years = supported_years()
+    return academic_year if academic_year in years else years[-1]
 
 
 @lru_cache(maxsize=4)

@@ -456,7 +456,3 @@ def _resynchronise(
             result.drop_provenance_under(ref)
     result.tidy()
     return result
-
-
-def provenance_for_api(state: IlrState) -> dict[str, Provenance]:
-    return {path: dict(entry) for path, entry in sorted(state.provenance.items())}

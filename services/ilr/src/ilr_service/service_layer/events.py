@@ -226,11 +226,6 @@ class EventHandlers:
                 return
         await self.reconcile(tenant, payload.enrolment_id)
 
-    def _render(
-        self, template_doc: Document | None, enrolment: Enrolment, academic_year: str
-    ) -> RenderedTemplate | None:
-        return Renderer(template_doc).for_enrolment(enrolment, academic_year)
-
     async def reconcile(self, tenant: str, enrolment_id: str) -> None:
         """Brings one ILR up to the latest template and withdrawal known (race closer)."""
         for _ in range(MAX_ATTEMPTS):
