@@ -12,7 +12,8 @@ What it runs, each as a child process with its log in `<data-dir>/log/<name>.log
   virtualenv, a MongoDB-wire-compatible dev server) with its data in `<data-dir>/mongo`;
 - the programmes, ilr and export services (uvicorn), each waited for on `/readyz`;
 - nginx as the gateway on one origin (`--gateway-port`, env GATEWAY_PORT, default 8000):
-  `/api/programmes*`, `/api/ilrs*`, `/api/exports*` to the services, `/` to the admin app.
+  `/api/programmes*`, `/api/ilrs*` and `/api/rules*`, `/api/exports*` to the services, `/` to
+  the admin app.
 
 It supervises the children (a crashed service is restarted with back-off), stops
 everything in order on Ctrl-C or SIGTERM, and its children die with it if it is killed

@@ -24,7 +24,12 @@ ROOT = Path(__file__).resolve().parents[3]
 COMPOSE = ROOT / "docker-compose.yml"
 GATEWAY_DIR = ROOT / "deploy" / "gateway"
 APP_SERVICES = ("programmes", "ilr", "export")
-ROUTES = {"/api/programmes": "programmes", "/api/ilrs": "ilr", "/api/exports": "export"}
+ROUTES = {
+    "/api/programmes": "programmes",
+    "/api/ilrs": "ilr",
+    "/api/rules": "ilr",
+    "/api/exports": "export",
+}
 
 
 def compose() -> dict[str, Any]:
@@ -152,7 +157,7 @@ def routes_of(config: str) -> dict[str, str]:
     return found
 
 
-def test_compose_gateway_routes_the_three_prefixes_to_the_compose_services() -> None:
+def test_compose_gateway_routes_the_api_prefixes_to_the_compose_services() -> None:
     config = (GATEWAY_DIR / "nginx.compose.conf").read_text()
     assert routes_of(config) == {prefix: f"{svc}:8000" for prefix, svc in ROUTES.items()}
     assert set(compose()["services"]) >= set(ROUTES.values())
@@ -176,13 +181,14 @@ def rendered_local_config(tmp_path: Path) -> str:
     )
 
 
-def test_local_gateway_routes_the_three_prefixes(tmp_path: Path) -> None:
+def test_local_gateway_routes_the_api_prefixes(tmp_path: Path) -> None:
     config = rendered_local_config(tmp_path)
     assert "{{" not in config
     assert routes_of(config) == {
         "/api/programmes": "127.0.0.1:8101",
         "/api/ilrs": "127.0.0.1:8102",
         "/api/exports": "127.0.0.1:8103",
+        "/api/rules": "127.0.0.1:8102",
     }
     assert "not built" in (tmp_path / "gateway" / "admin-not-built" / "index.html").read_text()
 
