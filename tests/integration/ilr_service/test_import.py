@@ -216,6 +216,9 @@ async def test_reimport_updates_as_import_versions(service: Service) -> None:
     items = versions.json()["items"]
     assert [(v["version"], v["source"]) for v in items] == [(2, "import"), (1, "import")]
     assert items[0]["changed_fields"] == ["FamilyName"]
+    # The upload's name is not an ILR file name: the file-level rules say so, as SLD would.
+    assert "Filename_1" in {f["rule"] for f in body["file_findings"]}
+    assert first.json()["file_findings"] == []  # a raw body has no name; its header is fine
 
 
 async def test_2026_27_sample_is_refused_without_skip_invalid(service: Service) -> None:

@@ -114,7 +114,7 @@ def test_a_rule_needing_absent_reference_data_does_not_run() -> None:
 
 def test_clean_learner_has_no_findings_in_either_year() -> None:
     assert validate_learner(learner(), ctx()) == []
-    record = learner(programme_aim(), standalone_aim())
+    record = learner(programme_aim(), standalone_aim(AimSeqNumber=2))
     assert [f.rule for f in validate_learner(record, ctx())] == ["R_31"]
     assert validate_learner(learner(), ctx("2025/26", prepared=ctx().file_preparation_date)) == []
 

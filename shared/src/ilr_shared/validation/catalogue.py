@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from . import engine as _engine  # noqa: F401  (registers every rule)
+from .file_checks import FILE_LEVEL
 from .official import OfficialRule, live_rules
 from .registry import DECLARED, DERIVED, FILE_RULES, LEARNER_RULES, RuleMeta
 
@@ -25,7 +26,7 @@ class CatalogueEntry(BaseModel):
     reason: str
     severity: str
     message: str
-    scope: str  # "learner", "file" or "" when not implemented
+    scope: str  # "learner", "file", "file level", "derived" or "" when not implemented
     official: bool  # published in the year's rule set
     note: str = ""
 
@@ -40,6 +41,24 @@ class CatalogueEntry(BaseModel):
         return self.status
 
 
+def _file_level(name: str, year: str, official: OfficialRule | None) -> CatalogueEntry | None:
+    registered = FILE_LEVEL.get(name)
+    if registered is None or year not in registered.years:
+        return None
+    return CatalogueEntry(
+        name=name,
+        category=official.category if official else "File Level",
+        status="implemented",
+        needs=[],
+        reason="",
+        severity="warning" if official and official.severity == "Warning" else "error",
+        message=official.error_message if official else name,
+        scope="file level",
+        official=official is not None,
+        note=f"checked on the {registered.stage}",
+    )
+
+
 def _implemented(name: str, year: str) -> tuple[RuleMeta, str] | None:
     if name in LEARNER_RULES and LEARNER_RULES[name].meta.applies_to(year):
         return LEARNER_RULES[name].meta, "learner"
@@ -50,6 +69,9 @@ def _implemented(name: str, year: str) -> tuple[RuleMeta, str] | None:
 
 def _entry(name: str, year: str, official: OfficialRule | None) -> CatalogueEntry:
     category = official.category if official else "Platform"
+    file_level = _file_level(name, year, official)
+    if file_level is not None:
+        return file_level
     found = _implemented(name, year)
     if found is not None:
         meta, scope = found

@@ -32,13 +32,17 @@ def runs(meta: RuleMeta, context: ValidationContext) -> bool:
 
 
 @cache
-def _active_rules(academic_year: str, datasets: frozenset[str]) -> tuple[LearnerRule, ...]:
-    """The per-learner rules that run for a year with these datasets (chosen once)."""
+def _active_names(academic_year: str, datasets: frozenset[str]) -> tuple[str, ...]:
+    """Names of the per-learner rules that run for a year with these datasets."""
     return tuple(
-        r
-        for r in LEARNER_RULES.values()
+        name
+        for name, r in LEARNER_RULES.items()
         if r.meta.applies_to(academic_year) and set(r.meta.needs) <= datasets
     )
+
+
+def _active_rules(academic_year: str, datasets: frozenset[str]) -> list[LearnerRule]:
+    return [LEARNER_RULES[name] for name in _active_names(academic_year, datasets)]
 
 
 def validate_learner(record: Mapping[str, Any], context: ValidationContext) -> list[Finding]:

@@ -99,6 +99,8 @@ class IlrFile:
     header_ukprn: int | None  # Header/Source/UKPRN
     learners: list[FileLearner]
     file_problems: list[Problem] = field(default_factory=list)
+    header: dict[str, Any] = field(default_factory=dict)  # the Header as read
+    namespace: str = ""
 
 
 # -- reading ----------------------------------------------------------------------------
@@ -238,6 +240,8 @@ def read_file(data: bytes) -> IlrFile:
         header_ukprn=_int((source or {}).get("UKPRN")),
         learners=learners,
         file_problems=file_problems,
+        header=header,
+        namespace=namespace,
     )
 
 

@@ -55,7 +55,8 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-async def file_bytes(request: Request, limit: int) -> bytes:
+async def file_bytes(request: Request, limit: int) -> tuple[bytes, str | None]:
+    """The uploaded file and its name (a multipart upload names it; a raw body does not)."""
     content_type = request.headers.get("content-type", "")
     media = content_type.split(";", 1)[0].strip().lower()
     body = await read_body(request, limit)
@@ -78,7 +79,7 @@ async def file_bytes(request: Request, limit: int) -> bytes:
                     "The request has no file",
                     [{"path": "body.file", "message": "attach the ILR XML file as 'file'"}],
                 )
-            return await upload.read()
+            return await upload.read(), upload.filename
         finally:
             await form.close()
     if media not in RAW_TYPES:
@@ -86,7 +87,7 @@ async def file_bytes(request: Request, limit: int) -> bytes:
             http.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
             "Send the ILR file as application/xml or as the 'file' part of multipart/form-data",
         )
-    return body
+    return body, None
 
 
 _OPENAPI: dict[str, Any] = {
@@ -125,7 +126,9 @@ async def import_ilrs(
     422 lists every problem (learner LearnRefNumber + path) and imports nothing, unless
     `skip_invalid=true`: then the valid learners are imported and the others listed under
     `skipped`. New learners are attached to `programme_id` (or to no programme)."""
-    data = await file_bytes(request, importer.max_bytes)
+    data, name = await file_bytes(request, importer.max_bytes)
     if not data.strip():
         raise ApiError(422, "The file is empty", [{"path": "body", "message": "no content"}])
-    return await importer.run(principal, data, programme_id=programme_id, skip_invalid=skip_invalid)
+    return await importer.run(
+        principal, data, programme_id=programme_id, skip_invalid=skip_invalid, file_name=name
+    )

@@ -62,6 +62,8 @@ from ilr_shared.auth import Principal
 from ilr_shared.http import ApiError
 from ilr_shared.ilr import UnsafeXmlError
 from ilr_shared.mongo import Document
+from ilr_shared.validation import ValidationContext
+from ilr_shared.validation.file_checks import check_file_name, check_header, check_message
 
 DUPLICATE_KEY = 11000
 MAX_ATTEMPTS = 20
@@ -87,6 +89,9 @@ class ImportResult:
     academic_year: str
     outcomes: dict[int, tuple[str, str]] = field(default_factory=dict)  # index -> (id, outcome)
     skipped: list[FileLearner] = field(default_factory=list)
+    # Findings of the official file-level rules (file name, Header, Message): reported as
+    # Submit Learner Data would report them; they do not stop the import.
+    file_findings: list[dict[str, Any]] = field(default_factory=list)
 
     def body(self, learners: Sequence[FileLearner]) -> dict[str, Any]:
         counts = {"created": 0, "updated": 0, "unchanged": 0}
@@ -114,7 +119,24 @@ class ImportResult:
                 for learner in self.skipped
             ],
             "learners": listed,
+            "file_findings": self.file_findings,
         }
+
+
+def file_level_findings(
+    ilr_file: IlrFile, tenant: str, file_name: str | None
+) -> list[dict[str, Any]]:
+    """The official file-level rules on what the upload carried."""
+    context = ValidationContext(academic_year=ilr_file.academic_year, ukprn=int(tenant))
+    valid = sum(1 for learner in ilr_file.learners if learner.valid)
+    found = check_header(ilr_file.header, context, file_name=file_name)
+    found += check_message(ilr_file.namespace, valid, context)
+    if file_name:
+        found += check_file_name(file_name, context)
+    return [
+        {"rule": f.rule, "severity": f.severity, "message": f.message, "field": f.field}
+        for f in found
+    ]
 
 
 def _refusal(message: str, problems: Sequence[Problem], **extra: Any) -> ApiError:
@@ -206,6 +228,7 @@ class IlrImporter:
         *,
         programme_id: str | None = None,
         skip_invalid: bool = False,
+        file_name: str | None = None,
     ) -> dict[str, Any]:
         tenant = principal.tenant
         ilr_file = await self.read(data, tenant)
@@ -236,7 +259,9 @@ class IlrImporter:
                 academic_year=year,
                 invalid_learners=[lr.learn_ref for lr in invalid],
             )
-        result = ImportResult(year, skipped=invalid)
+        result = ImportResult(
+            year, skipped=invalid, file_findings=file_level_findings(ilr_file, tenant, file_name)
+        )
         valid = [lr for lr in ilr_file.learners if lr.valid]
         template = await self._template(tenant, programme_id) if programme_id else None
         for start in range(0, len(valid), self.settings.batch_size):

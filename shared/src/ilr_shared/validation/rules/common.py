@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import MAXYEAR, MINYEAR, date
 
 from ...ilr.codes import code_lists
 from ..access import Delivery, Record, deliveries, text
@@ -71,10 +71,15 @@ def funded_deliveries(record: Record, fund_models: frozenset[int]) -> list[Deliv
 
 def add_years(day: date, years: int) -> date:
     """The same calendar day ``years`` later (29 February falls back to the 28th)."""
+    year = day.year + years
+    if year > MAXYEAR:
+        return date.max
+    if year < MINYEAR:
+        return date.min
     try:
-        return day.replace(year=day.year + years)
+        return day.replace(year=year)
     except ValueError:
-        return day.replace(year=day.year + years, day=28)
+        return day.replace(year=year, day=28)
 
 
 def valid_lookup(ctx: ValidationContext, list_name: str, code: str | int) -> bool:
