@@ -43,10 +43,12 @@ def programme_aim(**overrides: Any) -> Record:
         "ProgType": 25,
         "StdCode": 91,
         "DelLocPostCode": "B1 1AA",
+        "EPAOrgID": "EPA0001",
         "CompStatus": 1,
         "LearningDeliveryFAM": [fam("SOF", "105"), fam("ACT", "1", "2026-08-01")],
         "AppFinRecord": [tnp(1), tnp(2, amount=1000)],
         "HRSRecord": [{"HRSType": "HRS", "HRSCode": 1, "HRSAmount": 400}],
+        "PHours": 400,  # 2025/26 field that HRSRecord HRS1 replaces from 2026/27
     }
     aim.update(overrides)
     return aim
@@ -96,7 +98,10 @@ def employment(**overrides: Any) -> Record:
         "EmpStat": 10,
         "DateEmpStatApp": "2026-07-01",
         "EmpId": VALID_EMP_ID,
-        "EmploymentStatusMonitoring": [{"ESMType": "EII", "ESMCode": 8}],
+        "EmploymentStatusMonitoring": [
+            {"ESMType": "EII", "ESMCode": 8},
+            {"ESMType": "LOE", "ESMCode": 4},
+        ],
     }
     status.update(overrides)
     return status
@@ -115,6 +120,9 @@ def learner(*aims: Record, **overrides: Any) -> Record:
         "NINumber": "AB123456C",
         "PostcodePrior": "SW1A 1AA",
         "Postcode": "SW1A 1AA",
+        "AddLine1": "1 High Street",
+        "PlanLearnHours": 300,
+        "PriorAttain": [{"PriorLevel": 3, "DateLevelApp": "2018-07-01"}],
         "LearnerEmploymentStatus": [employment()],
         "LearningDelivery": list(aims) if aims else [programme_aim(), component_aim()],
     }

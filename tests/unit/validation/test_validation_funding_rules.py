@@ -98,8 +98,11 @@ def test_afin_date_07_08_total_and_residual_on_same_date(
 
 def test_afin_date_03_after_file_preparation_date() -> None:
     record = with_aim(BASE, 0, AppFinRecord=[tnp(1), tnp(2, "2026-10-02")])
-    assert only(record, "AFinDate_03").field == "LearningDelivery[0].AppFinRecord[1].AFinDate"
-    assert not fires(record, "AFinDate_03", ctx(prepared=date(2026, 10, 2)))
+    year_2526 = ctx("2025/26")
+    finding = only(record, "AFinDate_03", year_2526)
+    assert finding.field == "LearningDelivery[0].AppFinRecord[1].AFinDate"
+    assert not fires(record, "AFinDate_03", ctx("2025/26", prepared=date(2026, 10, 2)))
+    assert not fires(record, "AFinDate_03")  # not a 2026/27 rule
 
 
 def test_afin_date_09_more_than_a_year_before_start() -> None:

@@ -103,10 +103,12 @@ def test_date_of_birth_02_should_be_returned_for_non_funded_unless_loan() -> Non
     assert not fires(without(learner(loan), "DateOfBirth"), "DateOfBirth_02")
 
 
-def test_date_of_birth_05_under_4_at_start_boundary() -> None:
+def test_date_of_birth_05_under_4_at_start_boundary_2025_26_only() -> None:
     aim = _non_funded(LearnStartDate="2026-09-01")
-    assert fires(learner(aim, DateOfBirth="2022-09-02"), "DateOfBirth_05")
-    assert not fires(learner(aim, DateOfBirth="2022-09-01"), "DateOfBirth_05")  # exactly 4
+    old_year = ctx("2025/26")
+    assert fires(learner(aim, DateOfBirth="2022-09-02"), "DateOfBirth_05", old_year)
+    assert not fires(learner(aim, DateOfBirth="2022-09-01"), "DateOfBirth_05", old_year)
+    assert not fires(learner(aim, DateOfBirth="2022-09-02"), "DateOfBirth_05")  # deleted
 
 
 def test_date_of_birth_06_under_13_on_31_august() -> None:

@@ -16,10 +16,12 @@ CHANGES: dict[str, tuple[dict[str | int, str], tuple[str | int, ...]]] = {
     # course offer (apprenticeship units).
     "FundModel": ({39: "Growth and Skills Offer short courses (apprenticeship units)"}, (10,)),
     "ProgType": ({34: "Apprenticeship unit"}, ()),
-    # ASL only described FundModel 10 provision.
-    "LearnDelFAMType": ({}, ("ASL",)),
+    # ASL only described FundModel 10 provision; AFL now means Tailored Learning. The
+    # historic NSA type (ended 2016) is gone too (DfE's 2026/27 sample file drops it).
+    "LearnDelFAMType": ({"AFL": "Tailored Learning which is Family learning"}, ("ASL", "NSA")),
     "LearnDelFAMCode.AFL": ({"1": "Tailored Learning which is family learning"}, ()),
-    "LearnDelFAMCode.SOF": ({}, ("108",)),
+    # Local authority funded Community Learning (FundModel 99 with SOF 108) ended.
+    "LearnDelFAMCode.SOF": ({}, (108,)),
     "LearnDelFAMCode.DAM": ({"114": "Redundancy eligibility"}, ()),
     # Codes with historic end dates removed.
     "ESMCode.EII": ({}, (1, 2, 3, 4)),
@@ -28,8 +30,8 @@ CHANGES: dict[str, tuple[dict[str | int, str], tuple[str | int, ...]]] = {
     "AFinType": ({"RIP": "Price reduction"}, ()),
 }
 
-# Lists that no longer exist in 2026/27.
-REMOVED_LISTS = ("LearnDelFAMCode.ASL",)
+# Lists that no longer exist in 2026/27 (FUNDCOMP left the LearningDeliveryHE entity).
+REMOVED_LISTS = ("LearnDelFAMCode.ASL", "LearnDelFAMCode.NSA", "FUNDCOMP")
 
 # New lists: HRSRecord replaces LearningDelivery PHours, OTJActHours and AddHours.
 NEW_LISTS: dict[str, CodeList] = {
@@ -40,9 +42,9 @@ NEW_LISTS: dict[str, CodeList] = {
             1: "Planned off-the-job training hours (apprenticeships)",
             2: "Planned hours (T Level programme)",
             3: "Actual off-the-job training hours (apprenticeships)",
-            4: "Off-the-job training hours removed for recognition of prior learning",
-            5: "Planned timetabled hours (Tailored Learning)",
-            6: "Additional guided learning hours (adult skills)",
+            4: "Reduction in off-the-job training hours due to prior learning",
+            5: "Size of the Tailored Learning course (hours)",
+            6: "Additional delivery hours (ESOL aims)",
         }
     ),
 }

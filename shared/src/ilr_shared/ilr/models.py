@@ -5,7 +5,8 @@ child elements, same names, same order. Field types follow the XSD:
 
 * ``xs:int``/``xs:long`` -> ``int`` (strict: JSON numbers only, no bools or strings)
 * ``xs:decimal`` -> ``Decimal`` (accepts strings and numbers; dumps as a string)
-* ``xs:date`` -> ``date`` (accepts "YYYY-MM-DD" or a ``date``), ``xs:dateTime`` -> ``datetime``
+* ``xs:date`` -> ``date`` (accepts "YYYY-MM-DD", with or without an XSD time zone
+  such as "Z" or "+01:00", which is dropped, or a ``date``), ``xs:dateTime`` -> ``datetime``
 * strings keep length, pattern and enumeration facets (patterns use XSD semantics)
 * ``maxOccurs > 1`` -> ``list[...]`` with the XSD's min/max occurrences
 * ``minOccurs = 0`` -> optional with default ``None`` (dumped records omit it)
@@ -106,11 +107,25 @@ class XsdRestriction:
 _DECIMAL_TEXT = PlainSerializer(lambda d: format(d, "f"), return_type=str, when_used="json")
 
 
+# An xs:date may carry a time zone: "Z" or an offset from -14:00 to +14:00.
+_DATE_WITH_ZONE = re.compile(
+    r"(-?[0-9]{4,}-[0-9]{2}-[0-9]{2})(?:Z|[+-](?:(?:0[0-9]|1[0-3]):[0-5][0-9]|14:00))"
+)
+
+
+def plain_date_text(text: str) -> str:
+    """The calendar date of an ``xs:date`` lexical value without its time zone
+    (``"2001-02-03+01:00"`` -> ``"2001-02-03"``); other text is returned unchanged."""
+    match = _DATE_WITH_ZONE.fullmatch(text.strip())
+    return match.group(1) if match else text
+
+
 def _date_only(value: Any) -> Any:
     # Lax pydantic would turn numbers into dates (unix time); ILR dates are ISO strings.
     if isinstance(value, dt.datetime) or not isinstance(value, str | dt.date):
         raise PydanticCustomError("date_type", "Input should be a date string 'YYYY-MM-DD'")
-    return value
+    # The platform stores plain dates: a time zone is dropped, keeping the calendar date.
+    return plain_date_text(value) if isinstance(value, str) else value
 
 
 def _datetime_only(value: Any) -> Any:

@@ -18,6 +18,7 @@ from typing import IO, Any, NamedTuple, cast
 
 from lxml import etree
 
+from .models import plain_date_text
 from .records import SchemaProblem
 from .xsd import ElementSpec, SimpleType, schema_spec
 from .years import AcademicYear, load_schema, year_for_namespace, year_info
@@ -155,6 +156,8 @@ def from_lexical(simple: SimpleType, text: str) -> Any:
             return int(collapsed)
         except ValueError:
             return text
+    if simple.base == "date":
+        return plain_date_text(collapsed)  # "2001-02-03Z" -> "2001-02-03"
     return collapsed
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from functools import cache
 from collections.abc import Iterable, Mapping
+from functools import cache
 from typing import Any
 
 from . import derived as _derived  # noqa: F401  (registers every derived-data helper)

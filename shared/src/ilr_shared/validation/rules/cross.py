@@ -10,6 +10,8 @@ from ..model import Hit, ValidationContext
 from ..registry import file_rule, rule
 from .common import COMPONENT_AIM, DEFAULT_ULN, PROGRAMME_AIM, uln
 
+CORE_AIM = 5
+
 
 @rule("R_07")
 def r_07(record: Record, ctx: ValidationContext) -> Iterator[Hit]:
@@ -27,15 +29,16 @@ def r_07(record: Record, ctx: ValidationContext) -> Iterator[Hit]:
 @rule(
     "R_31",
     note="The published text names the component as 'AimType = 1'; read as AimType 3, "
-    "as the rule's description ('associated component aim') says.",
+    "as the rule's description ('associated component aim') says. A core aim (AimType 5) "
+    "also counts, as for T Level programmes (R_126) and in DfE's own implementation.",
 )
 def r_31(record: Record, ctx: ValidationContext) -> Iterator[Hit]:
-    """An open programme aim needs a component aim with the same ProgType and StdCode."""
+    """An open programme aim needs a component or core aim of its ProgType/StdCode."""
     aims = deliveries(record)
     components = {
         (d.number("ProgType"), d.number("StdCode"))
         for d in aims
-        if d.number("AimType") == COMPONENT_AIM
+        if d.number("AimType") in (COMPONENT_AIM, CORE_AIM)
     }
     for d in aims:
         if d.number("AimType") != PROGRAMME_AIM or d.is_known("LearnActEndDate"):

@@ -7,15 +7,15 @@ from datetime import date
 
 from ..access import Delivery, Record, children, day, deliveries, integer, text
 from ..model import Hit, ValidationContext
-from ..registry import SOURCE_2627, SOURCE_CSV_2627, rule
+from ..registry import SOURCE_CSV_2627, SOURCE_V4, rule
 from .common import (
     APPRENTICESHIP_STANDARD,
     COMPONENT_AIM,
     FM_APPRENTICESHIPS,
     PROGRAMME_AIM,
-    add_years,
     is_apprenticeship_programme,
 )
+from .dates import years_later
 
 _SOF_REQUIRED_FMS = {
     "2025/26": frozenset({25, 82, 35, 36, 37, 81, 10, 11, 38}),
@@ -105,7 +105,7 @@ def afin_date_08(record: Record, ctx: ValidationContext) -> Iterator[Hit]:
     return _same_date_prices(record, total=2, residual=4)
 
 
-@rule("AFinDate_03")
+@rule("AFinDate_03", years=("2025/26",))
 def afin_date_03(record: Record, ctx: ValidationContext) -> Iterator[Hit]:
     """No financial record may be dated after the file preparation date."""
     for d in deliveries(record):
@@ -124,23 +124,14 @@ def afin_date_09(record: Record, ctx: ValidationContext) -> Iterator[Hit]:
             continue
         if d.number("ProgType") != APPRENTICESHIP_STANDARD:
             continue
-        earliest = add_years(start, -1)
+        earliest = years_later(start, -1)
         for index, fin in d.app_fin():
             fin_date = day(fin, "AFinDate")
             if fin_date is not None and fin_date < earliest:
                 yield Hit(d.at(f"AppFinRecord[{index}].AFinDate"))
 
 
-@rule(
-    "HRSType_01",
-    years=("2026/27",),
-    source=SOURCE_2627,
-    severity="error",
-    message="Planned hours (HRS 1) must be returned for this apprenticeship programme",
-    note="Replaces PHours_01 (2025/26): planned off-the-job hours moved from PHours to "
-    "HRSRecord (HRSType HRS, HRSCode 1) in 2026/27. FM36 programme aims starting on or "
-    "after 1 August 2019.",
-)
+@rule("HRSType_01", years=("2026/27",), source=SOURCE_V4)
 def hrs_type_01(record: Record, ctx: ValidationContext) -> Iterator[Hit]:
     """FM36 programme aims starting from 1 August 2019 need planned hours (HRS1)."""
     for d in deliveries(record):

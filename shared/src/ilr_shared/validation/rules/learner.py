@@ -22,8 +22,11 @@ from .common import (
 
 # FundModel 10 (Community Learning) no longer exists from 2026/27.
 _NON_FUNDED_FMS = {"2025/26": frozenset({99, 10, 11}), "2026/27": frozenset({99, 11})}
-_DOB_REQUIRED_FMS = frozenset({25, 82, 35, 36, 37, 38, 81})
-_UNDER_4_FMS = {"2025/26": frozenset({10, 99}), "2026/27": frozenset({99})}
+_DOB_REQUIRED_FMS = {
+    "2025/26": frozenset({25, 82, 35, 36, 37, 38, 81}),
+    "2026/27": frozenset({25, 82, 35, 36, 37, 38, 39, 81}),
+}
+_UNDER_4_FMS = frozenset({10, 99})
 _NI_NUMBER = re.compile(r"[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z][0-9]{6}[ABCD ]")
 
 
@@ -59,12 +62,14 @@ def uln_03(record: Record, ctx: ValidationContext) -> Iterator[Hit]:
         yield Hit("ULN")
 
 
-@rule("DateOfBirth_01")
+@rule("DateOfBirth_01", source=SOURCE_CSV_2627, note="FundModel 39 added in 2026/27.")
 def date_of_birth_01(record: Record, ctx: ValidationContext) -> Iterator[Hit]:
-    """Funded aims (FM 25, 82, 35, 36, 37, 38, 81) need a date of birth; OLASS excluded."""
+    """Funded aims (FM 25, 82, 35, 36, 37, 38, 81; 39 from 2026/27) need a date of birth;
+    OLASS excluded."""
     if is_known(record, "DateOfBirth"):
         return
-    if any(not is_olass(d) for d in funded_deliveries(record, _DOB_REQUIRED_FMS)):
+    fms = _DOB_REQUIRED_FMS.get(ctx.academic_year, frozenset())
+    if any(not is_olass(d) for d in funded_deliveries(record, fms)):
         yield Hit("DateOfBirth")
 
 
@@ -80,15 +85,13 @@ def date_of_birth_02(record: Record, ctx: ValidationContext) -> Iterator[Hit]:
         yield Hit("DateOfBirth")
 
 
-@rule(
-    "DateOfBirth_05", source=SOURCE_CSV_2627, note="FundModel 10 dropped from the list in 2026/27."
-)
+@rule("DateOfBirth_05", years={"2025/26"}, note="Deleted in 2026/27.")
 def date_of_birth_05(record: Record, ctx: ValidationContext) -> Iterator[Hit]:
     """Community learning / non-funded: the learner should be 4 or over at the aim's start."""
     birth = day(record, "DateOfBirth")
     if birth is None:
         return
-    for delivery in funded_deliveries(record, _UNDER_4_FMS.get(ctx.academic_year, frozenset())):
+    for delivery in funded_deliveries(record, _UNDER_4_FMS):
         start = delivery.day("LearnStartDate")
         if start is not None and age_on(birth, start) < 4:
             yield Hit("DateOfBirth")
