@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import uuid
 from typing import Any
 
 Record = dict[str, Any]
@@ -49,7 +50,7 @@ def _delivery(seq: int, aim_ref: str, aim_type: int, start: str, std: int, post:
         "StdCode": std,
         "DelLocPostCode": post,
         "CompStatus": 1,
-        "SWSupAimId": f"aim-{seq:02d}-{std}",
+        "SWSupAimId": str(uuid.UUID(int=seq * 1_000_003 + std, version=4)),
         "LearningDeliveryFAM": [_fam("SOF", "105"), _fam("ACT", "1", start)],
     }
     return delivery
@@ -67,7 +68,9 @@ def make_learner(
     post = rng.choice(_POSTCODES)
     programme = _delivery(1, "ZPROG001", 1, start, std, post)
     programme["EPAOrgID"] = "EPA0001"
-    programme["LearningDeliveryFAM"].append(_fam("LSF", "1", start))
+    lsf = _fam("LSF", "1", start)
+    lsf["LearnDelFAMDateTo"] = programme["LearnPlanEndDate"]
+    programme["LearningDeliveryFAM"].append(lsf)
     programme["AppFinRecord"] = [
         {
             "AFinType": "TNP",
@@ -96,18 +99,22 @@ def make_learner(
         "Sex": rng.choice(["F", "M"]),
         "LLDDHealthProb": 2,
         "NINumber": f"AB{index % 1_000_000:06d}C",
+        "MathGrade": "NONE",  # MathGrade_04: the MCF 2 learner met the condition of funding
         "PostcodePrior": post,
         "Postcode": post,
         "AddLine1": f"{rng.randint(1, 200)} High Street",
         "Email": f"learner{index}@example.org",
         "PriorAttain": [{"PriorLevel": 3, "DateLevelApp": start}],
-        "LearnerFAM": [{"LearnFAMType": "MCF", "LearnFAMCode": 1}],
+        "LearnerFAM": [{"LearnFAMType": "MCF", "LearnFAMCode": 2}],
         "LearnerEmploymentStatus": [
             {
                 "EmpStat": 10,
                 "DateEmpStatApp": (dt.date.fromisoformat(start) - dt.timedelta(days=1)).isoformat(),
                 "EmpId": 154549452,
-                "EmploymentStatusMonitoring": [{"ESMType": "EII", "ESMCode": 8}],
+                "EmploymentStatusMonitoring": [
+                    {"ESMType": "EII", "ESMCode": 8},
+                    {"ESMType": "LOE", "ESMCode": 4},
+                ],
             }
         ],
         "LearningDelivery": aims,

@@ -126,17 +126,19 @@ def test_bad_uln_check_digit_is_left_out_and_reported(tmp_path: Path) -> None:
     assert docs[1]["learn_ref"].encode() not in path.read_bytes()
 
 
-def test_schema_problem_is_left_out_with_its_path(tmp_path: Path) -> None:
+def test_schema_problem_is_left_out_under_its_official_rule_and_path(tmp_path: Path) -> None:
     docs = [projection_doc(i) for i in range(3)]
     docs[0]["record"]["LearningDelivery"][0]["LearnAimRef"] = "FAR-TOO-LONG-AIM"
     del docs[2]["record"]["Ethnicity"]
     path = tmp_path / "f.XML"
     outcomes, stats = build(path, docs)
     assert [o.included for o in outcomes] == [False, True, False]
-    assert ("XSD", "LearningDelivery[0].LearnAimRef") in {
+    # The field-definition rules name the problem, as on save; no bare "XSD" finding is added.
+    assert ("FD_LearnAimRef_AL", "LearningDelivery[0].LearnAimRef") in {
         (f.rule, f.field) for f in outcomes[0].findings
     }
-    assert ("XSD", "Ethnicity") in {(f.rule, f.field) for f in outcomes[2].findings}
+    assert ("FD_Ethnicity_MA", "Ethnicity") in {(f.rule, f.field) for f in outcomes[2].findings}
+    assert "XSD" not in {f.rule for o in outcomes for f in o.findings}
     assert read_back(path, YEAR, stats) == 1
 
 
@@ -192,7 +194,20 @@ def test_tally_counts_and_summary() -> None:
         "errors": 1,
         "warnings": 2,
         "by_rule": {"DelLocPostCode_16": 2, "ULN_04": 1},
+        "left_out_by_rule": {"ULN_04": 1},
+        "learners_with_warnings": 2,
     }
+
+
+def test_summary_counts_each_left_out_learner_once_per_rule() -> None:
+    tally = Tally()
+    sex = ReportFinding("FD_Sex_MA", "error", "m", "Sex")
+    uln = ReportFinding("ULN_04", "error", "m", "ULN")
+    tally.add(LearnerOutcome("A", "i1", 1, None, (sex, uln, uln)))
+    tally.add(LearnerOutcome("B", "i2", 1, None, (sex,)))
+    tally.add(LearnerOutcome("C", "i3", 1, None, ()))
+    assert tally.left_out == 2
+    assert tally.summary.as_dict()["left_out_by_rule"] == {"FD_Sex_MA": 2, "ULN_04": 1}
 
 
 # ---------------------------------------------------------------- pre-submission, bodies
