@@ -22,6 +22,8 @@ class Settings(CommonSettings):
     poll_interval_s: float = Field(2.0, validation_alias="ILR_EXPORT_POLL_INTERVAL")
     max_attempts: int = Field(3, validation_alias="ILR_EXPORT_MAX_ATTEMPTS")
     batch_size: int = Field(500, validation_alias="ILR_EXPORT_BATCH")
+    # Processes that run the validation rules beside the XML thread (0: on the XML thread).
+    rule_processes: int = Field(1, validation_alias="ILR_EXPORT_RULE_PROCESSES", ge=0)
     # BatchSubmitted events carry at most this many records each (NATS payloads are <= 1 MB).
     submitted_chunk: int = Field(5000, validation_alias="ILR_EXPORT_SUBMITTED_CHUNK")
     # Before building, wait (at most this long) for the projection to hold every ILR change

@@ -27,6 +27,7 @@ from export_service.adapters.repository import (
     FileSerials,
     RecordsProjection,
 )
+from export_service.adapters.rule_pool import BatchFindings, RulePool
 from export_service.adapters.xml_file import (
     XML_THREAD,
     BuildStats,
@@ -89,6 +90,7 @@ class ExportBuilder:
         self.serials = FileSerials(collections.serials)
         self.files = files
         self.settings = settings
+        self.rules = RulePool(settings.rule_processes)
         self.clock = clock
 
     # ---------------------------------------------------------------- the file
@@ -185,31 +187,64 @@ class ExportBuilder:
         batches = self.records.batches(query, self.settings.batch_size)
         state = StreamState()
         pending: asyncio.Future[list[Document] | None] = asyncio.ensure_future(anext(batches, None))
+        rules: asyncio.Future[BatchFindings] | None = None
         try:
-            while True:
-                waited = time.perf_counter()
-                batch = await pending
-                stats.fetch_s += time.perf_counter() - waited
-                if batch is None:
-                    break
-                # fetch the next batch while this one is validated and written
+            batch = await self._next_batch(pending, stats)
+            rules = self._start_rules(batch, checker) if batch is not None else None
+            while batch is not None:
                 pending = asyncio.ensure_future(anext(batches, None))
-                outcomes = await loop.run_in_executor(
-                    XML_THREAD, process_batch, batch, writer, checker, cross, state
+                waited = time.perf_counter()
+                rule_results = await self.rules.result(rules)
+                stats.rules_wait_s += time.perf_counter() - waited
+                rules = None
+                written = loop.run_in_executor(
+                    XML_THREAD, process_batch, batch, writer, checker, cross, state, rule_results
                 )
-                started = time.perf_counter()
-                await self.items.add(job["tenant"], job["_id"], tally.done, outcomes)
-                stats.store_s += time.perf_counter() - started
-                for outcome in outcomes:
-                    tally.add(outcome)
-                if not await progress(tally):
-                    raise LostJobError(job["_id"])
+                # while this batch is written: fetch the next one and start its rules
+                batch = await self._next_batch(pending, stats)
+                if batch is not None:
+                    rules = self._start_rules(batch, checker)
+                await self._record(job, await written, tally, progress, stats)
         finally:
             if not pending.done():
                 pending.cancel()
             await asyncio.gather(pending, return_exceptions=True)
+            if rules is not None:
+                rules.cancel()
             await batches.aclose()  # type: ignore[attr-defined]
         await loop.run_in_executor(XML_THREAD, writer.close)
+
+    @staticmethod
+    async def _next_batch(
+        pending: asyncio.Future[list[Document] | None], stats: BuildStats
+    ) -> list[Document] | None:
+        waited = time.perf_counter()
+        batch = await pending
+        stats.fetch_s += time.perf_counter() - waited
+        return batch
+
+    def _start_rules(
+        self, batch: list[Document], checker: LearnerChecker
+    ) -> asyncio.Future[BatchFindings] | None:
+        spec = checker.spec
+        records = [doc.get("record") or {} for doc in batch]
+        return self.rules.submit(records, spec.academic_year, spec.ukprn, spec.prepared_at.date())
+
+    async def _record(
+        self,
+        job: Document,
+        outcomes: list[LearnerOutcome],
+        tally: Tally,
+        progress: Callable[[Tally], Awaitable[bool]],
+        stats: BuildStats,
+    ) -> None:
+        started = time.perf_counter()
+        await self.items.add(job["tenant"], job["_id"], tally.done, outcomes)
+        stats.store_s += time.perf_counter() - started
+        for outcome in outcomes:
+            tally.add(outcome)
+        if not await progress(tally):
+            raise LostJobError(job["_id"])
 
     # ---------------------------------------------------------------- checks
 
@@ -298,13 +333,17 @@ def process_batch(
     checker: LearnerChecker,
     cross: dict[str, list[ReportFinding]],
     state: StreamState,
+    rule_results: BatchFindings | None = None,
 ) -> list[LearnerOutcome]:
-    """Runs on the XML thread: check each learner, write the good ones, report them all."""
+    """Runs on the XML thread: check each learner, write the good ones, report them all.
+    ``rule_results`` are the batch's rule findings when a rule worker computed them."""
     outcomes: list[LearnerOutcome] = []
-    for doc in batch:
+    for index, doc in enumerate(batch):
         record = doc.get("record") or {}
         learn_ref = str(doc.get("learn_ref") or record.get("LearnRefNumber") or "")
-        element, findings = checker.check(record)
+        element, findings = checker.check(
+            record, rule_results[index] if rule_results is not None else None
+        )
         findings = findings + cross.get(learn_ref, [])
         if learn_ref == state.last_written_ref and not any(f.rule == "R_06" for f in findings):
             # a snapshot that changed its LearnRefNumber during the export: never twice

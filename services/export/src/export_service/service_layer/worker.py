@@ -44,6 +44,12 @@ class ExportWorker:
         self._wakeup.set()
 
     async def run(self) -> None:
+        try:
+            await self._poll()
+        finally:
+            self.builder.rules.close()  # the rule worker process goes with the service
+
+    async def _poll(self) -> None:
         while True:
             try:
                 worked = await self.run_once()
