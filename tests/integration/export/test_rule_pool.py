@@ -6,6 +6,7 @@ import datetime as dt
 
 from export_service.adapters import ilr_library as ilr
 from export_service.adapters.rule_pool import RulePool, batch_rule_findings
+from export_service.domain.model import ReportFinding
 from tests.unit.export.factory import bad_check_digit, make_learner
 
 YEAR = "2026/27"
@@ -19,7 +20,7 @@ def _records() -> list[dict[str, object]]:
     return records
 
 
-def _in_thread(records: list[dict[str, object]]) -> list[list[ilr.ReportFinding]]:
+def _in_thread(records: list[dict[str, object]]) -> list[list[ReportFinding]]:
     context = ilr.validation_context(YEAR, 10000001, PREPARED)
     return [ilr.rule_findings(record, context) for record in records]
 
