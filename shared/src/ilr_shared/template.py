@@ -495,11 +495,15 @@ def strip_invalid_codes(
 
 # --------------------------------------------------------------------------- code lists
 
-# Every list the forms offer: the template's fields and the learner's own (User/Admin parts).
+# Every list the forms offer: the template's fields and the learner's own (User/Admin
+# parts), including the outcome grades and the HE entities (LearnerHE, FINANCIALSUPPORT,
+# LearningDeliveryHE). A list the year does not have (FUNDCOMP ends in 2025/26) is left out.
 _FLAT_LISTS = (
     "FundModel", "ProgType", "AimType", "CompStatus", "Outcome", "WithdrawReason",
     "Sex", "Ethnicity", "LLDDHealthProb", "LLDDCat", "PrimaryLLDD", "PriorLevel",
-    "EmpStat", "Accom", "WorkPlaceMode",
+    "EmpStat", "Accom", "WorkPlaceMode", "TLOut", "OutGrade", "EngGrade", "MathGrade",
+    "TTACCOM", "FINTYPE", "MODESTUD", "FUNDLEV", "TYPEYR", "SPECFEE", "MSTUFEE", "ELQ",
+    "QUALENT3", "SEC", "SOC", "PERMADDCOUNTRY", "FUNDCOMP",
 )  # fmt: skip
 _TYPED_LISTS = {
     "LearnDelFAMType": "LearnDelFAMCode",
@@ -512,7 +516,9 @@ _TYPED_LISTS = {
 _INT_CODES = frozenset({
     "FundModel", "ProgType", "AimType", "AFinCode", "HRSCode", "CompStatus", "Outcome",
     "WithdrawReason", "Ethnicity", "LLDDHealthProb", "LLDDCat", "PrimaryLLDD", "PriorLevel",
-    "EmpStat", "Accom", "WorkPlaceMode", "LearnFAMCode", "ESMCode",
+    "EmpStat", "Accom", "WorkPlaceMode", "LearnFAMCode", "ESMCode", "TLOut", "TTACCOM",
+    "FINTYPE", "MODESTUD", "FUNDLEV", "TYPEYR", "SPECFEE", "MSTUFEE", "ELQ", "SEC", "SOC",
+    "FUNDCOMP",
 })  # fmt: skip
 
 

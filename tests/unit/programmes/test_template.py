@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
+from ilr_shared.ilr.codes import code_lists
 from ilr_shared.ilr.records import validate_entity
+from ilr_shared.ilr.xsd import ElementSpec, schema_spec
 from ilr_shared.template import (
     IlrTemplate,
     InvalidTemplateError,
@@ -244,6 +247,37 @@ def test_code_lists_for_forms() -> None:
     assert "HRS" in lists["HRSType"]
     assert data["type_labels"]["LearnDelFAMType"]["SOF"] == "Source of funding"
     assert "ASL" in template_code_lists("2025/26")["lists"]["LearnDelFAMType"]
+    # outcome grades and the HE lists
+    assert {"code": 1, "label": "Increased confidence"} in lists["TLOut"]
+    assert any(entry["code"] == "9" for entry in lists["EngGrade"])
+    assert any(entry["code"] == "AD" for entry in lists["PERMADDCOUNTRY"])
+    assert any(entry["code"] == 1 for entry in lists["MODESTUD"])
+    assert "FUNDCOMP" not in lists and "FUNDCOMP" in template_code_lists("2025/26")["lists"]
+
+
+def _xsd_elements(spec: ElementSpec) -> Iterator[ElementSpec]:
+    yield spec
+    for child in spec.children:
+        yield from _xsd_elements(child)
+
+
+@pytest.mark.parametrize("year", ["2026/27", "2025/26"])
+def test_code_lists_for_forms_cover_every_coded_field(year: str) -> None:
+    """Every untyped code list of a field the ILR record carries is offered, with codes
+    of the field's XSD type (int for xs:int, text otherwise)."""
+    lists = template_code_lists(year)["lists"]
+    learner = next(e for e in _xsd_elements(schema_spec(year).message) if e.name == "Learner")
+    bases = {e.name: e.simple.base for e in _xsd_elements(learner) if e.simple is not None}
+    flat = {name for name in code_lists(year) if "." not in name}
+    carried = {name for name in flat if name in bases}
+    assert carried >= {"TLOut", "OutGrade", "EngGrade", "MathGrade", "MODESTUD", "FUNDLEV",
+                       "TYPEYR", "SPECFEE", "MSTUFEE", "ELQ", "QUALENT3", "TTACCOM", "SEC",
+                       "SOC", "FINTYPE", "PERMADDCOUNTRY"}  # fmt: skip
+    assert carried <= set(lists)
+    for name in carried - {"LearnDelFAMType", "AFinType", "HRSType", "LearnFAMType", "ESMType"}:
+        expected = int if bases[name] in ("int", "long") else str
+        codes = [entry["code"] for entry in lists[name]]
+        assert codes and all(isinstance(code, expected) for code in codes), name
 
 
 def test_as_document_drops_nulls() -> None:
