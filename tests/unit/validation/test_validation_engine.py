@@ -6,6 +6,7 @@ import csv
 import io
 from collections.abc import Iterator
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,12 +18,14 @@ from ilr_validation_builders import (
     programme_aim,
     standalone_aim,
 )
+from typer.testing import CliRunner
 
 from ilr_shared.validation import (
     FILE_RULES,
     LEARNER_RULES,
     Finding,
     ValidationContext,
+    cli,
     rule_catalogue,
     validate_batch,
     validate_learner,
@@ -51,6 +54,8 @@ def _severity(row: dict[str, str]) -> str:
     sld = row["CurrentSldSeverity"].strip()
     return (sld if sld in ("Error", "Warning") else row["Severity"]).strip().lower()
 
+
+DOCS = Path(__file__).resolve().parents[3] / "docs"
 
 YEAR_FILES = {
     "2025/26": "ILR-validation-rules-2025-26.csv",
@@ -181,3 +186,23 @@ def test_rule_that_raises_is_logged_and_skipped(monkeypatch: pytest.MonkeyPatch)
     original = LEARNER_RULES["ULN_04"]
     monkeypatch.setitem(LEARNER_RULES, "ULN_04", LearnerRule(original.meta, broken))
     assert [f.rule for f in validate_learner(learner(ULN=1061484017), ctx())] == []
+
+
+@pytest.mark.parametrize(
+    ("year", "page"), [("2026/27", "rules.md"), ("2025/26", "rules-2025-26.md")]
+)
+def test_docs_rules_page_is_the_catalogue_command_output(year: str, page: str) -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli.app, ["--year", year, "--markdown"])
+    assert result.exit_code == 0, result.output
+    assert (DOCS / page).read_text() == result.output, f"regenerate docs/{page}"
+
+
+@pytest.mark.parametrize("year", sorted(YEAR_FILES))
+def test_almost_every_rule_that_needs_no_reference_data_runs(year: str) -> None:
+    summary = summarise(rule_catalogue(year), year)
+    assert summary.reference_free_share >= 0.95
+    not_done = [
+        e.name for e in rule_catalogue(year) if e.official and e.status == "not implemented"
+    ]
+    assert not_done == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Annotated
 
 import typer
@@ -25,6 +26,14 @@ def _selected(
     ]
 
 
+def _waiting_by_dataset(entries: list[CatalogueEntry]) -> Counter[str]:
+    """How many rules wait for each reference dataset (a rule may wait for several)."""
+    return Counter(
+        dataset for e in entries if e.official and e.status == "needs reference data"
+        for dataset in e.needs
+    )  # fmt: skip
+
+
 def _markdown(entries: list[CatalogueEntry], year: str) -> str:
     summary = summarise(entries, year)
     lines = [
@@ -39,6 +48,10 @@ def _markdown(entries: list[CatalogueEntry], year: str) -> str:
         f"{summary.reference_free} ({summary.reference_free_share:.1%})",
         f"- need reference data that is not available to the engine: "
         f"{summary.needs_reference_data}",
+        *(
+            f"  - {dataset}: {count}"
+            for dataset, count in sorted(_waiting_by_dataset(entries).items())
+        ),
         f"- not applicable: {summary.not_applicable}",
         f"- not implemented: {summary.not_implemented}",
         "",
