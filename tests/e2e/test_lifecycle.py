@@ -165,6 +165,7 @@ def test_workflow(admin: ApiClient, stack: RunningStack, allow_sign: bool) -> No
     pid = new_programme(admin, allow_sign=allow_sign)
     ilr = enrol(admin, pid, "Dorothy", "Hodgkin")
     ilr_id = ilr["id"]
+    _complete(admin, ilr, 30 + int(allow_sign))  # nothing left that blocks QA verification
     verifier = role_client(stack, "verifier", "e2e-verifier")
     with learner_client(stack, ilr_id) as learner:
         if allow_sign:
@@ -217,16 +218,24 @@ def test_export_of_verified_learners_submit_and_complete(
     bad = enrol(admin, pid, "Dorothy", "Vaughan")
     for n, ilr in enumerate((good, bad)):
         _complete(admin, ilr, 40 + n)
+        verify(admin, stack, ilr["id"])
+    # A verified record edited into an error goes back for a signature, and the error
+    # blocks its QA verification: the one validation the export runs too.
     uln = int(bad["record"]["ULN"])
     patch(admin, bad["id"], {"set": {"ULN": uln - uln % 10 + (uln % 10 + 1) % 10}})
     findings = admin.json("GET", f"/api/ilrs/{bad['id']}/validation")["findings"]
     assert "ULN_04" in {f["rule"] for f in findings}
-    for ilr in (good, bad):
-        verify(admin, stack, ilr["id"])
+    with learner_client(stack, bad["id"]) as learner:
+        transition(learner, bad["id"], "sign")
+    with role_client(stack, "verifier", "e2e-verifier") as verifier:
+        refused = transition(verifier, bad["id"], "qa_verify", expect=409).json()
+    assert [f["rule"] for f in refused["findings"]] == ["ULN_04"]
 
     created = admin.post(
-        "/api/exports", 202, json={"academic_year": "2026/27", "programme_ids": [pid]}
-    ).json()
+        "/api/exports", 202,
+        json={"academic_year": "2026/27", "programme_ids": [pid],
+              "statuses": ["signed", "qa_verified", "completed"]},
+    ).json()  # fmt: skip
 
     def finished() -> dict[str, Any] | None:
         job: dict[str, Any] = admin.json("GET", f"/api/exports/{created['id']}")
@@ -236,6 +245,7 @@ def test_export_of_verified_learners_submit_and_complete(
     assert job["state"] == "succeeded", job
     assert job["counts"] == {"included": 1, "left_out": 1}
     assert job["validation_summary"]["by_rule"].get("ULN_04") == 1
+    assert job["validation_summary"]["left_out_by_rule"] == {"ULN_04": 1}
     assert re.fullmatch(rf"ILR-{TENANT}-2627-\d{{8}}-\d{{6}}-\d{{2}}\.XML", job["file_name"])
 
     file = admin.get(f"/api/exports/{created['id']}/file")
@@ -264,7 +274,7 @@ def test_export_of_verified_learners_submit_and_complete(
         return status == "completed"
 
     wait_until(completed, 60, message="the exported ILR completed")
-    assert admin.json("GET", f"/api/ilrs/{bad['id']}")["status"] == "qa_verified"
+    assert admin.json("GET", f"/api/ilrs/{bad['id']}")["status"] == "signed"
 
 
 def test_import_of_the_official_samples(stack: RunningStack) -> None:

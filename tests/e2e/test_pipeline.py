@@ -20,6 +20,7 @@ from lxml import etree
 from ilr_shared.outbox_barrier import pending_in_outbox
 from tests.e2e.conftest import RunningStack
 from tests.e2e.support import TENANT, ApiClient, make_uln, uln_is_valid, wait_until
+from tests.support.learners import completion
 from tests.support.templates import APPRENTICESHIP_TEMPLATE
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -31,16 +32,6 @@ NS = "ILR/2026-27"
 FILE_NAME = re.compile(rf"^ILR-{TENANT}-2627-(\d{{8}})-(\d{{6}})-(\d{{2}})\.XML$")
 
 TEMPLATE = APPRENTICESHIP_TEMPLATE
-
-# Learner fields the XSD requires that an enrolment does not carry; an admin completes them.
-COMPLETION: dict[str, Any] = {
-    "Sex": "F",
-    "Ethnicity": 31,
-    "LLDDHealthProb": 2,
-    "PostcodePrior": "B1 1AA",
-    "PriorAttain": [{"PriorLevel": 3, "DateLevelApp": "2025-07-01"}],
-    "LearnerEmploymentStatus": [{"EmpStat": 10, "DateEmpStatApp": "2026-08-01"}],
-}
 
 
 @dataclass
@@ -140,7 +131,7 @@ def test_enrolled_learners_get_prefilled_ilrs(enrolled: Enrolled) -> None:
         assert prog["StdCode"] == 28
         assert str(prog["LearnStartDate"]) == "2026-09-01"
         tnp = [f for f in prog.get("AppFinRecord") or [] if f["AFinType"] == "TNP"]
-        assert [(f["AFinCode"], f["AFinAmount"]) for f in tnp] == [(1, 12000)]
+        assert [(f["AFinCode"], f["AFinAmount"]) for f in tnp] == [(1, 12000), (2, 3000)]
         component = next(d for d in deliveries if d["LearnAimRef"] == "60347024")
         assert component["AimType"] == 3
         assert component["FundModel"] == 36
@@ -150,12 +141,12 @@ def test_enrolled_learners_get_prefilled_ilrs(enrolled: Enrolled) -> None:
 
 
 def _complete(admin: ApiClient, ilr: dict[str, Any], n: int) -> dict[str, Any]:
-    """Fills the learner fields an enrolment does not carry (PATCH with If-Match): those the
-    XSD requires, and the NI number an apprentice needs (NINumber_02)."""
+    """Fills the learner fields an enrolment does not carry (PATCH with If-Match), as an admin
+    would before the learner goes into the return."""
     response = admin.get(f"/api/ilrs/{ilr['id']}")
     etag = response.headers["ETag"]
     current = response.json()["record"]
-    wanted = {**COMPLETION, "NINumber": f"JT{123450 + n:06d}A"}
+    wanted = completion(n)
     changes = {k: v for k, v in wanted.items() if current.get(k) in (None, [], "")}
     if not changes:
         return dict(response.json())

@@ -1,5 +1,5 @@
 """The ILR template the end-to-end, fault and benchmark runs enrol learners on: an FM36
-apprenticeship standard (ZPROG001 with a TNP1 price, a maths component aim)."""
+apprenticeship standard (ZPROG001 with TNP1 and TNP2 prices, a maths component aim)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,9 @@ APPRENTICESHIP_TEMPLATE: dict[str, Any] = {
                 {"LearnDelFAMType": "ACT", "LearnDelFAMCode": "1"},
             ],
             "AppFinRecord": [
-                {"AFinType": "TNP", "AFinCode": 1, "AFinAmount": 12000, "offset_days": 0}
+                {"AFinType": "TNP", "AFinCode": 1, "AFinAmount": 12000, "offset_days": 0},
+                # the end-point assessment price that goes with EPAOrgID (EPAOrgID_03)
+                {"AFinType": "TNP", "AFinCode": 2, "AFinAmount": 3000, "offset_days": 0},
             ],
         },
         {

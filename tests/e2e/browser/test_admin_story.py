@@ -20,6 +20,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.support import TENANT, make_uln, token
+from tests.support.learners import completion
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -57,6 +58,23 @@ def poll(fn: Callable[[], Any], timeout: float = 60, what: str = "condition") ->
             return last
         time.sleep(0.5)
     raise AssertionError(f"{what}: not met after {timeout}s (last {last!r})")
+
+
+def complete_admin_part(client: httpx.Client, ilr_id: str) -> None:
+    current = client.get(f"/api/ilrs/{ilr_id}")
+    fields = completion()
+    body = {"set": {k: fields[k] for k in ("AddLine1", "LearnerEmploymentStatus")}}
+    # the end-point assessment price that goes with the template's EPAOrgID (EPAOrgID_03)
+    prog = next(
+        d for d in current.json()["record"]["LearningDelivery"] if d["LearnAimRef"] == "ZPROG001"
+    )
+    prices = prog.get("AppFinRecord") or []
+    epa = {**prices[0], "AFinCode": 2, "AFinAmount": 1500}
+    body["set"][f"LearningDelivery[seq={prog['AimSeqNumber']}].AppFinRecord"] = [*prices, epa]
+    saved = client.patch(
+        f"/api/ilrs/{ilr_id}", json=body, headers={"If-Match": current.headers["ETag"]}
+    )
+    assert saved.status_code == 200, saved.text
 
 
 def find_ilr(client: httpx.Client, learn_ref: str) -> dict[str, Any] | None:
@@ -279,6 +297,12 @@ def test_seed_story_in_the_browser(
     lf.get_by_test_id("save-record").click()
     learner.get_by_text("Your changes were saved as a new version.").wait_for()
     screenshot(learner, "12-learner-view")
+    # the admin completes what a learner does not know (address line, employer, monitoring)
+    complete_admin_part(client, ilr_ids[0])
+    findings = client.get(f"/api/ilrs/{ilr_ids[0]}/validation").json()["findings"]
+    assert [f for f in findings if f["severity"] == "error"] == [], findings
+    learner.reload()  # the learner signs the version the admin completed
+    learner.get_by_role("heading", name="Your Individual Learner Record").wait_for()
     learner.get_by_label(
         "I confirm the information in my Individual Learner Record is correct."
     ).check()

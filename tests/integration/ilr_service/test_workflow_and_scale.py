@@ -22,6 +22,9 @@ from tests.integration.ilr_service.conftest import (
 )
 from tests.integration.ilr_service.test_api import if_match
 from tests.integration.ilr_service.test_prefill import deliveries
+from tests.support.learners import completion
+
+VALID_ULN = 1061484016  # DD01 check digit 6
 
 
 async def act(service: Service, ilr_id: str, action: str, **token: Any) -> Any:
@@ -34,8 +37,9 @@ async def act(service: Service, ilr_id: str, action: str, **token: Any) -> Any:
 
 async def test_workflow_roles_signature_and_export_completion(service: Service) -> None:
     await service.publish(programme_changed(allow_sign=False))
+    await service.publish(template_changed(1, TEMPLATE_V1))
     await service.publish(enrolment_created(1))
-    ilr_id = (await service.wait_ilr("enr_1"))["_id"]
+    ilr_id = (await service.wait_ilr("enr_1", template_revision=1))["_id"]
     learner = {"role": "learner", "sub": "learner-1", "learner_id": ilr_id}
 
     early = await act(service, ilr_id, "sign", **learner)
@@ -48,10 +52,11 @@ async def test_workflow_roles_signature_and_export_completion(service: Service) 
     assert signed.json()["status"] == "signed"
     assert signed.json()["signature"]["by"] == "learner-1"
 
-    # Editing signed content sends the record back for a signature.
+    # Editing signed content sends the record back for a signature. (The edit completes
+    # what the enrolment did not carry: error findings would block QA verification.)
     edited = await service.client.patch(
         f"/api/ilrs/{ilr_id}",
-        json={"set": {"Sex": "F"}},
+        json={"set": {**completion(), "ULN": VALID_ULN, "FamilyName": "Lovelace"}},
         headers={**service.token(sub="editor-1"), **if_match(signed.json())},
     )
     assert edited.status_code == 200, edited.text
@@ -62,7 +67,7 @@ async def test_workflow_roles_signature_and_export_completion(service: Service) 
     same = await act(service, ilr_id, "qa_verify", role="verifier", sub="editor-1")
     assert same.status_code == 403
     verified = await act(service, ilr_id, "qa_verify", role="verifier", sub="verifier-9")
-    assert verified.status_code == 200
+    assert verified.status_code == 200, verified.text
     version = verified.json()["version"]
 
     await service.publish(
