@@ -132,7 +132,8 @@ def test_list_fields_are_tables_not_json(
 
     form.get_by_test_id("add-PriorAttain").click()
     level = form.get_by_label("Prior attainment 1 level")
-    expect(level.locator("option", has_text=re.compile(r"^3 . Full level 3$"))).to_have_count(1)
+    # the official numbering since 2021/22: 3 is Level 2, 6 is Full level 3
+    expect(level.locator("option", has_text=re.compile(r"^6 . Full level 3$"))).to_have_count(1)
     level.select_option("3")
     form.get_by_label("Prior attainment 1 date applies from").fill("01/07/2025")
 
