@@ -380,3 +380,45 @@ async def test_an_export_built_before_the_ilr_outbox_drained_says_so(
         await stand_in.stop()
     assert done["state"] == "succeeded" and done["counts"]["included"] == 1
     assert done["up_to_date"] is False
+
+
+async def serials_used(client: httpx.AsyncClient) -> int:
+    response = await client.get(f"/api/exports/serials?academic_year={YEAR}", headers=headers())
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["used"] + body["remaining"] == 99
+    return int(body["used"])
+
+
+async def test_trial_builds_and_failed_builds_leave_the_serial_numbers_alone(
+    app: FastAPI, client: httpx.AsyncClient, publish: Any, db: Any
+) -> None:
+    await publish(changed(31))
+    await projected(db, 1)
+    assert await serials_used(client) == 0
+    request = {"academic_year": YEAR, "purpose": "trial"}
+    trial_id = (await client.post("/api/exports", json=request, headers=headers())).json()["id"]
+    trial = await finished(client, trial_id)
+    assert trial["state"] == "succeeded", trial
+    assert (trial["purpose"], trial["serial_no"]) == ("trial", 0)
+    assert parse_file_name(trial["file_name"]).serial == 0
+    content = (await client.get(f"/api/exports/{trial_id}/file", headers=headers())).content
+    assert b"<SerialNo>00</SerialNo>" in content
+    refused = await client.post(f"/api/exports/{trial_id}/submitted", headers=headers())
+    assert refused.status_code == 409 and "trial" in refused.json()["detail"]
+    assert await serials_used(client) == 0
+
+    build = await client.post("/api/exports", json={"academic_year": YEAR}, headers=headers())
+    real = await finished(client, build.json()["id"])
+    assert (real["purpose"], real["serial_no"]) == ("submission", 1)
+    assert await serials_used(client) == 1
+
+    # a submission build that fails gives its serial number back
+    bad = make_learner(31)
+    bad["ULN"] = bad_check_digit(bad["ULN"])
+    await publish(changed(31, version=2, record=bad))
+    await eventually(lambda: db.records.find_one({"version": 2}))
+    build = await client.post("/api/exports", json={"academic_year": YEAR}, headers=headers())
+    failed = await finished(client, build.json()["id"])
+    assert failed["state"] == "failed", failed
+    assert await serials_used(client) == 1

@@ -10,6 +10,7 @@ from export_service.adapters.repository import (
     Collections,
     ExportItems,
     ExportJobs,
+    FileSerials,
     RecordsProjection,
 )
 from export_service.config import Settings
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings=settings,
             clock=utc_now,
             kick_outbox=kick_outbox,
+            serials=FileSerials(collections.serials),
         )
         return Wiring(
             consumers=[record_changed_consumer(RecordsProjection(collections.records))],

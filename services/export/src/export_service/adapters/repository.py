@@ -284,3 +284,15 @@ class FileSerials:
         )
         assert doc is not None
         return int(doc["n"])
+
+    async def give_back(self, tenant: str, year_code: str, serial: int) -> bool:
+        """Returns ``serial`` if it is still the last one taken (compare-and-set)."""
+        result = await self._serials.update_one(
+            {"_id": f"{tenant}:{year_code}", "tenant": tenant, "n": serial},
+            {"$inc": {"n": -1}},
+        )
+        return result.modified_count == 1
+
+    async def used(self, tenant: str, year_code: str) -> int:
+        doc = await self._serials.find_one({"_id": f"{tenant}:{year_code}", "tenant": tenant})
+        return int(doc["n"]) if doc else 0

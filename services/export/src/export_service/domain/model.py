@@ -10,13 +10,19 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 JobState = Literal["queued", "running", "succeeded", "failed"]
 IlrStatus = Literal["newly_submitted", "signature_required", "signed", "qa_verified", "completed"]
 DEFAULT_STATUSES: tuple[IlrStatus, ...] = ("qa_verified", "completed")
 
 MAX_SERIAL = 99  # Source/SerialNo is [0-9]{1,2}
+# A trial build checks the return without using up one of the year's 99 serial numbers: its
+# file carries serial 00, which no submitted file has (they run from 01).
+TRIAL: Final = "trial"
+SUBMISSION: Final = "submission"
+Purpose = Literal["trial", "submission"]
+TRIAL_SERIAL = 0
 SCHEMA_RULE = "XSD"  # findings raised by the official schema rather than a business rule
 LIST_CAP = 500  # longest list kept in a job document (counts are always exact)
 
@@ -28,8 +34,9 @@ class ExportFailedError(Exception):
 
 
 def file_name(ukprn: str, year_code: str, at: dt.datetime, serial: int) -> str:
-    """`ILR-<UKPRN>-<YYYY>-<yyyymmdd>-<hhmmss>-<NN>.XML`, e.g. ILR-10000001-2627-20261129-101500-01.XML."""
-    if not 1 <= serial <= MAX_SERIAL:
+    """`ILR-<UKPRN>-<YYYY>-<yyyymmdd>-<hhmmss>-<NN>.XML`, e.g. ILR-10000001-2627-20261129-101500-01.XML
+    (NN 00 for a trial build)."""
+    if not TRIAL_SERIAL <= serial <= MAX_SERIAL:
         raise ValueError(f"serial number must be 1..{MAX_SERIAL}, got {serial}")
     if not re.fullmatch(r"[1-9]\d{7}", ukprn) or not re.fullmatch(r"\d{4}", year_code):
         raise ValueError("UKPRN must be 8 digits and the year code 4 digits")

@@ -17,9 +17,16 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from export_service.adapters import ilr_library as ilr
 from export_service.adapters.files import FileStore
-from export_service.adapters.repository import ExportItems, ExportJobs
+from export_service.adapters.repository import ExportItems, ExportJobs, FileSerials
 from export_service.config import Settings
-from export_service.domain.model import DEFAULT_STATUSES, IlrStatus, JobState
+from export_service.domain.model import (
+    DEFAULT_STATUSES,
+    MAX_SERIAL,
+    SUBMISSION,
+    IlrStatus,
+    JobState,
+    Purpose,
+)
 from export_service.service_layer import exports
 from export_service.service_layer.worker import ExportWorker
 from ilr_shared.auth import Principal, Role, require_roles
@@ -41,6 +48,7 @@ class ExportServices:
     settings: Settings
     clock: Callable[[], dt.datetime]
     kick_outbox: Callable[[], None]
+    serials: FileSerials
 
 
 def _services(request: Request) -> ExportServices:
@@ -61,6 +69,11 @@ class ExportRequest(BaseModel):
     )
     programme_ids: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = Field(
         None, min_length=1, max_length=1000
+    )
+    purpose: Purpose = Field(
+        SUBMISSION,
+        description="`trial`: a build for checking only, which takes no serial number (its file "
+        "carries 00) and cannot be marked submitted; `submission`: takes the year's next serial.",
     )
 
     @field_validator("academic_year")
@@ -113,6 +126,8 @@ class PreSubmission(BaseModel):
 class ExportOut(BaseModel):
     id: str
     academic_year: str
+    purpose: Purpose = SUBMISSION
+    serial_no: int | None = None
     state: JobState
     statuses: list[str]
     programme_ids: list[str] | None
@@ -153,11 +168,34 @@ async def request_export(
         body.statuses,
         body.programme_ids,
         services.clock(),
+        body.purpose,
     )
     await services.jobs.insert(job)
     services.worker.kick()
     response.headers["Location"] = f"{PREFIX}/{job['_id']}"
     return _out(job)
+
+
+class SerialsOut(BaseModel):
+    academic_year: str
+    used: int = Field(description="Serial numbers taken by builds for submission this year")
+    remaining: int
+
+
+@router.get("/serials", response_model=SerialsOut)
+async def serials(
+    principal: Admin,
+    services: Services,
+    academic_year: Annotated[str, Query(pattern=ACADEMIC_YEAR_PATTERN)] = "2026/27",
+) -> SerialsOut:
+    """How many of the year's 99 file serial numbers are used (trial builds take none)."""
+    try:
+        year_code = ilr.year_facts(academic_year).year_code
+    except ilr.UnsupportedYearError as exc:
+        problem = {"path": "query.academic_year", "message": str(exc)}
+        raise ApiError(422, str(exc), [problem]) from exc
+    used = await services.serials.used(principal.tenant, year_code)
+    return SerialsOut(academic_year=academic_year, used=used, remaining=max(0, MAX_SERIAL - used))
 
 
 @router.get("", response_model=ExportPage)

@@ -40,6 +40,8 @@ from export_service.config import Settings
 from export_service.domain.model import (
     LIST_CAP,
     MAX_SERIAL,
+    TRIAL,
+    TRIAL_SERIAL,
     ExportFailedError,
     LearnerOutcome,
     ReportFinding,
@@ -101,11 +103,7 @@ class ExportBuilder:
             prepared = dt.datetime.fromisoformat(job["prepared_at_local"])
             return int(job["serial_no"]), prepared, job["file_name"]
         facts = ilr.year_facts(job["academic_year"])
-        serial = await self.serials.next(job["tenant"], facts.year_code)
-        if serial > MAX_SERIAL:
-            raise ExportFailedError(
-                f"the provider has used all {MAX_SERIAL} serial numbers of {facts.year_code}"
-            )
+        serial = await self._serial(job, facts.year_code)
         local = self.clock().astimezone(ZoneInfo(self.settings.timezone))
         prepared = local.replace(tzinfo=None, microsecond=0)
         name = file_name(job["tenant"], facts.year_code, prepared, serial)
@@ -115,6 +113,27 @@ class ExportBuilder:
         ):
             raise LostJobError(job["_id"])
         return serial, prepared, name
+
+    async def _serial(self, job: Document, year_code: str) -> int:
+        """00 for a trial build; else the next of the year's serial numbers."""
+        if job.get("purpose") == TRIAL:
+            return TRIAL_SERIAL
+        serial = await self.serials.next(job["tenant"], year_code)
+        if serial > MAX_SERIAL:
+            await self.serials.give_back(job["tenant"], year_code, serial)
+            raise ExportFailedError(
+                f"the provider has used all {MAX_SERIAL} serial numbers of {year_code}"
+            )
+        return serial
+
+    async def give_back_serial(self, job: Document) -> None:
+        """A submission build that failed returns its serial number while it is the year's
+        last one taken, so failures do not use up the year's 99."""
+        serial = job.get("serial_no")
+        if job.get("purpose") == TRIAL or not serial:
+            return
+        year_code = ilr.year_facts(job["academic_year"]).year_code
+        await self.serials.give_back(job["tenant"], year_code, int(serial))
 
     async def build(self, job: Document, owner: str | None, progress: ProgressHook) -> BuildResult:
         tenant, export_id, year = job["tenant"], job["_id"], job["academic_year"]

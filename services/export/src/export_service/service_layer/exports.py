@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from export_service.adapters.repository import ExportItems, ExportJobs
-from export_service.domain.model import DEFAULT_STATUSES
+from export_service.domain.model import DEFAULT_STATUSES, SUBMISSION, TRIAL, Purpose
 from ilr_shared.events import BatchSubmitted, EventType, SubmittedRecord, make_event
 from ilr_shared.http import ApiError, not_found
 from ilr_shared.mongo import Document
@@ -22,11 +22,13 @@ def new_job(
     statuses: Sequence[str] | None,
     programme_ids: Sequence[str] | None,
     now: dt.datetime,
+    purpose: Purpose = SUBMISSION,
 ) -> Document:
     return {
         "_id": f"exp_{uuid.uuid4().hex}",
         "tenant": tenant,
         "academic_year": academic_year,
+        "purpose": purpose,
         "statuses": list(dict.fromkeys(statuses or DEFAULT_STATUSES)),
         "programme_ids": list(dict.fromkeys(programme_ids)) if programme_ids else None,
         "state": "queued",
@@ -54,6 +56,8 @@ def to_api(job: Document) -> dict[str, Any]:
     return {
         "id": job["_id"],
         "academic_year": job["academic_year"],
+        "purpose": job.get("purpose", SUBMISSION),
+        "serial_no": job.get("serial_no"),
         "state": job["state"],
         "statuses": job["statuses"],
         "programme_ids": job.get("programme_ids"),
@@ -91,6 +95,8 @@ async def mark_submitted(
     job = await get_job(jobs, tenant, export_id)
     if job["state"] != "succeeded":
         raise ApiError(409, f"Only a succeeded export can be submitted (state: {job['state']})")
+    if job.get("purpose") == TRIAL:
+        raise ApiError(409, "A trial build is for checking only: build the file for submission")
     if job.get("submitted_at") is not None:
         raise ApiError(409, "The export is already marked submitted")
     records = await items.included_records(tenant, export_id)

@@ -176,6 +176,13 @@ class ExportWorker:
                 build.cancel()
                 return
 
+    async def _give_back_serial(self, job_id: str) -> None:
+        """A failed submission build frees its serial number (when it is the last taken)."""
+        with contextlib.suppress(Exception):  # a serial kept is a gap, never a duplicate
+            job = await self.jobs.collection.find_one({"_id": job_id, "owner": self.owner})
+            if job is not None:
+                await self.builder.give_back_serial(job)
+
     async def _release(self, job_id: str, reason: str) -> None:
         """Back to the queue for any instance (the attempt count bounds the retries)."""
         await self.jobs.update_owned(
@@ -185,6 +192,8 @@ class ExportWorker:
         )
 
     async def _finish(self, job_id: str, state: str, error: str | None) -> None:
+        if state == "failed":
+            await self._give_back_serial(job_id)
         await self.jobs.update_owned(
             job_id,
             self.owner,
