@@ -255,7 +255,7 @@ export interface PreSubmission {
   disappeared: unknown[]; duplicate_ulns: unknown[]; duplicate_learn_refs: unknown[];
 }
 export interface Export {
-  id: string; academic_year: string; state: "queued" | "running" | "succeeded" | "failed"; statuses: string[];
+  id: string; academic_year: string; purpose?: "trial" | "submission"; serial_no?: number | null; state: "queued" | "running" | "succeeded" | "failed"; statuses: string[];
   programme_ids: string[] | null; progress: { done: number; total: number };
   counts: { included: number; left_out: number };
   validation_summary: {
@@ -269,8 +269,10 @@ export interface ReportLearner { LearnRefNumber: string; included: boolean; find
 
 export const exportsApi = {
   list: (q: Query) => request<Page<Export>>("GET", "/api/exports", { query: q }),
-  create: (body: { academic_year: string; statuses: string[]; programme_ids?: string[] }) =>
+  create: (body: { academic_year: string; statuses: string[]; programme_ids?: string[]; purpose?: "trial" | "submission" }) =>
     request<Export>("POST", "/api/exports", { body }),
+  serials: (year: string) =>
+    request<{ academic_year: string; used: number; remaining: number }>("GET", "/api/exports/serials", { query: { academic_year: year } }),
   get: (id: string) => request<Export>("GET", `/api/exports/${enc(id)}`),
   report: (id: string) => request<{ learners: ReportLearner[] }>("GET", `/api/exports/${enc(id)}/report`),
   submitted: (id: string) => request<Export>("POST", `/api/exports/${enc(id)}/submitted`),

@@ -13,11 +13,14 @@ export default function ExportsPage() {
   const [statuses, setStatuses] = useState<string[]>(["qa_verified", "completed"]);
   const [progs, setProgs] = useState<Programme[]>([]);
   const [picked, setPicked] = useState<string[]>([]);
+  const [purpose, setPurpose] = useState<"trial" | "submission">("trial");
+  const [serials, setSerials] = useState<{ used: number; remaining: number } | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const [page, setPage] = useState<{ items: Export[]; next_cursor: string | null } | null>(null);
   useEffect(() => { programmes.list({ limit: 200, academic_year: year }).then((r) => setProgs(r.data.items)).catch(() => setProgs([])); setPicked([]); }, [year]);
+  useEffect(() => { exportsApi.serials(year).then((r) => setSerials(r.data)).catch(() => setSerials(null)); }, [year]);
   useEffect(() => { exportsApi.list({ limit: 20, cursor: cursors[cursors.length - 1] }).then((r) => setPage(r.data)).catch((e) => { setError(e); setPage({ items: [], next_cursor: null }); }); }, [cursors]);
 
   const start = async (e: FormEvent) => {
@@ -26,7 +29,7 @@ export default function ExportsPage() {
     setBusy(true);
     setError(null);
     try {
-      const r = await exportsApi.create({ academic_year: year, statuses, ...(picked.length ? { programme_ids: picked } : {}) });
+      const r = await exportsApi.create({ academic_year: year, statuses, purpose, ...(picked.length ? { programme_ids: picked } : {}) });
       nav(`/exports/${r.data.id}`);
     } catch (err) {
       setError(err);
@@ -56,6 +59,14 @@ export default function ExportsPage() {
             </div>
           )}
         </fieldset>
+        <fieldset className="fieldset plain">
+          <legend>What is the file for?</legend>
+          <div className="radio-row">
+            <label><input type="radio" name="purpose" value="trial" checked={purpose === "trial"} onChange={() => setPurpose("trial")} data-testid="purpose-trial" /> Checking only (a trial build: uses no serial number, cannot be marked submitted)</label>
+            <label><input type="radio" name="purpose" value="submission" checked={purpose === "submission"} onChange={() => setPurpose("submission")} data-testid="purpose-submission" /> Submission to Submit Learner Data (takes the next serial number)</label>
+          </div>
+          {serials && <p className="hint" data-testid="serials-left">{serials.remaining} of 99 serial numbers left for {year} ({serials.used} used).</p>}
+        </fieldset>
         <button type="submit" className="btn" disabled={busy} data-testid="start-export">{busy ? "Starting…" : "Start export"}</button>
       </form>
       <h2>Previous exports</h2>
@@ -65,7 +76,7 @@ export default function ExportsPage() {
           <tbody>{page.items.map((x) => (
             <tr key={x.id}>
               <td><Link to={`/exports/${x.id}`}>{ukDateTime(x.created_at)}</Link></td><td>{x.academic_year}</td><td>{STATE_LABEL[x.state] ?? x.state}</td>
-              <td className="num">{x.counts?.included ?? "—"}</td><td className="num">{x.counts?.left_out ?? "—"}</td><td>{x.file_name ?? "—"}</td><td>{x.submitted_at ? ukDateTime(x.submitted_at) : "—"}</td>
+              <td className="num">{x.counts?.included ?? "—"}</td><td className="num">{x.counts?.left_out ?? "—"}</td><td>{x.file_name ?? "—"}{x.purpose === "trial" && <> <span className="tag">Trial</span></>}</td><td>{x.submitted_at ? ukDateTime(x.submitted_at) : "—"}</td>
             </tr>))}
           </tbody>
         </table>
@@ -175,7 +186,7 @@ export function ExportPage() {
             <table className="table compact"><caption>Findings by rule</caption><thead><tr><th scope="col">Rule</th><th scope="col" className="num">Findings</th></tr></thead>
               <tbody>{Object.entries(exp.validation_summary.by_rule).map(([r, n]) => <tr key={r}><td><code>{r}</code></td><td className="num">{n}</td></tr>)}</tbody></table>
           )}
-          {exp.submitted_at ? <Banner kind="success" title="Marked as submitted"><p data-testid="submitted">Submitted on {ukDateTime(exp.submitted_at)}. The records in this file are completed.</p></Banner> : confirmSubmit ? (
+          {exp.purpose === "trial" ? <Banner kind="info" title="Trial build"><p data-testid="trial-build">This file is for checking only: it took no serial number and cannot be marked submitted. Build a file for submission when the return is ready.</p></Banner> : exp.submitted_at ? <Banner kind="success" title="Marked as submitted"><p data-testid="submitted">Submitted on {ukDateTime(exp.submitted_at)}. The records in this file are completed.</p></Banner> : confirmSubmit ? (
             <Banner kind="warning" title="Mark this file as submitted?">
               <p>Do this after you have uploaded {exp.file_name} to Submit Learner Data. The records in it will move to “Completed”.</p>
               <div className="button-row">
