@@ -64,10 +64,16 @@ def test_official_file_name() -> None:
     assert (parts.ukprn, parts.year_code, parts.at, parts.serial) == ("10000001", "2627", at, 7)
 
 
-@pytest.mark.parametrize("serial", [0, 100])
+@pytest.mark.parametrize("serial", [-1, 100])
 def test_serial_number_is_two_digits(serial: int) -> None:
     with pytest.raises(ValueError):
         file_name("10000001", "2627", dt.datetime(2026, 11, 29), serial)
+
+
+def test_a_trial_build_carries_serial_00() -> None:
+    name = file_name("10000001", "2627", dt.datetime(2026, 11, 29, 10, 15), 0)
+    assert name == "ILR-10000001-2627-20261129-101500-00.XML"
+    assert parse_file_name(name).serial == 0
 
 
 @pytest.mark.parametrize("name", ["ILR-10000001-2627-20261129-101500-1.XML", "ilr-1-2627.xml"])

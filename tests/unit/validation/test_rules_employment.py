@@ -156,7 +156,7 @@ def test_emp_stat_05_valid_code(emp_stat: int, expected: bool) -> None:
 
 @pytest.mark.parametrize(("monitor", "expected"), [
     (esm("EII", 8), False), (esm("EII", 99), True), (esm("LOE", 4), False),
-    ({"ESMType": "BSI"}, True), (esm("XYZ", 1), False),
+    ({"ESMType": "BSI"}, True), (esm("XYZ", 1), True),  # an unknown type has no valid code
 ])  # fmt: skip
 def test_esm_type_01_code_valid_for_its_type(monitor: Record, expected: bool) -> None:
     record = with_statuses(status(esm("LOE", 1), monitor))

@@ -62,7 +62,8 @@ CASES: list[tuple[str, Record, str, str | None]] = [
     ("AFinType_02", prog(*PRICES, pmr(4)), Y25, "AppFinRecord[2].AFinCode"),
     ("AFinType_02", prog(*PRICES, pmr(3), fin("tnp", "04")), Y26, None),
     ("AFinType_02", prog(*PRICES, fin("RIP", 2)), Y26, "AppFinRecord[2].AFinCode"),
-    ("AFinType_02", prog(*PRICES, fin("XYZ", 9)), Y26, None),
+    # an unknown type has no valid code (the lookup is on the type and code together)
+    ("AFinType_02", prog(*PRICES, fin("XYZ", 9)), Y26, "AppFinRecord[2].AFinCode"),
     # AFinType_04: only FM81 standard or FM36 programme aims
     ("AFinType_04", learner(standalone_aim(AppFinRecord=[tnp(1)])), Y26, "AppFinRecord"),
     ("AFinType_04", learner(component_aim(AppFinRecord=[tnp(1)])), Y26, "AppFinRecord"),
@@ -157,5 +158,7 @@ def test_afin_type_10_is_a_warning() -> None:
 def test_malformed_financial_records_are_ignored() -> None:
     record = prog(*PRICES, {"AFinType": 7, "AFinCode": "x", "AFinDate": "soon"})
     record["LearningDelivery"][0]["AppFinRecord"].append("junk")
-    for rule in ("AFinType_02", "AFinType_08", "AFinDate_05", "AFinDate_14"):
+    for rule in ("AFinType_08", "AFinDate_05", "AFinDate_14"):
         assert not fires(record, rule)
+    # a returned type with a code that is no valid lookup is a finding, never an exception
+    assert fires(record, "AFinType_02")

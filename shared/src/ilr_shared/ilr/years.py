@@ -78,10 +78,17 @@ def supported_years() -> list[str]:
     return sorted(member.info.academic_year for member in AcademicYear)
 
 
+_INFO_BY_YEAR: dict[str, YearInfo] = {
+    member.info.academic_year: member.info for member in AcademicYear
+}
+
+
 def year_info(academic_year: str | AcademicYear) -> YearInfo:
     """Facts about ``academic_year`` ("2026/27" or an ``AcademicYear`` member)."""
     if isinstance(academic_year, AcademicYear):
         return academic_year.info
+    if isinstance(academic_year, str) and academic_year in _INFO_BY_YEAR:
+        return _INFO_BY_YEAR[academic_year]  # the common case, without walking the enum
     for member in AcademicYear:
         if member.info.academic_year == academic_year:
             return member.info

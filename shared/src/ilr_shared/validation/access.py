@@ -7,15 +7,17 @@ rules can treat "unknown" uniformly and never raise.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 Record = Mapping[str, Any]
+T = TypeVar("T")
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _INT = re.compile(r"[+-]?\d+")
+_UNSET: Any = object()  # a memo entry not worked out yet
 
 
 def text(record: Record, key: str) -> str | None:
@@ -99,6 +101,7 @@ class Delivery:
     _fams: list[tuple[int, str | None, str | None]] = field(
         default_factory=list, compare=False, repr=False
     )
+    _memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def path(self) -> str:
@@ -131,6 +134,14 @@ class Delivery:
     def is_known(self, key: str) -> bool:
         return is_known(self.data, key)
 
+    def memo(self, key: str, compute: Callable[[Delivery], T]) -> T:
+        """``compute(self)``, worked out once for this delivery and kept under ``key``.
+        A Delivery lives for one validation of one learner, so nothing outlives it."""
+        value: T = self._memo.get(key, _UNSET)
+        if value is _UNSET:
+            value = self._memo[key] = compute(self)
+        return value
+
     def fams(self) -> list[tuple[int, str | None, str | None]]:
         """(index, type, code) of each FAM, read once."""
         if not self._fams and self.data.get("LearningDeliveryFAM"):
@@ -141,24 +152,36 @@ class Delivery:
         return self._fams
 
     def has_fam(self, fam_type: str, code: str | None = None) -> bool:
-        return any(
-            t is not None and t.upper() == fam_type and (code is None or same_code(c, code))
-            for _, t, c in self.fams()
-        )
+        codes = self.memo("access.fam_codes", _fam_codes_by_type).get(fam_type)
+        if codes is None:
+            return False
+        return code is None or any(same_code(c, code) for c in codes)
 
     def app_fin(self) -> Iterator[tuple[int, Record]]:
         return children(self.data, "AppFinRecord")
+
+
+def _fam_codes_by_type(d: Delivery) -> dict[str, list[str | None]]:
+    """The codes of the delivery's FAMs by upper-case type."""
+    codes: dict[str, list[str | None]] = {}
+    for _, fam_type, code in d.fams():
+        if fam_type is not None:
+            codes.setdefault(fam_type.upper(), []).append(code)
+    return codes
 
 
 class LearnerView(dict[str, Any]):
     """The learner record as the engine hands it to the rules: the same mapping, with its
     deliveries parsed once for all rules instead of once per rule."""
 
-    __slots__ = ("_deliveries",)
+    __slots__ = ("_deliveries", "_memo")
 
     def __init__(self, record: Record) -> None:
         super().__init__(record)
         self._deliveries: list[Delivery] | None = None
+        # Values derived from this learner by ``learner_memo``; a view lives for one
+        # validation of one learner, so nothing kept here outlives it.
+        self._memo: dict[str, Any] = {}
 
     def deliveries(self) -> list[Delivery]:
         if self._deliveries is None:
@@ -168,7 +191,21 @@ class LearnerView(dict[str, Any]):
         return self._deliveries
 
 
+def learner_memo(record: Record, key: str, compute: Callable[[Record], T]) -> T:
+    """``compute(record)``: once per learner on the engine's ``LearnerView``, afresh on a
+    plain mapping (a rule called directly)."""
+    if not isinstance(record, LearnerView):
+        return compute(record)
+    value: T = record._memo.get(key, _UNSET)
+    if value is _UNSET:
+        value = record._memo[key] = compute(record)
+    return value
+
+
 def deliveries(record: Record) -> list[Delivery]:
+    """The learner's deliveries: parsed once per pass on the engine's ``LearnerView``."""
+    if isinstance(record, LearnerView) and record._deliveries is not None:
+        return record._deliveries
     if isinstance(record, LearnerView):
         return record.deliveries()
     return [Delivery(index, data) for index, data in children(record, "LearningDelivery")]

@@ -11,7 +11,7 @@ from . import derived as _derived  # noqa: F401  (registers every derived-data h
 from . import rules as _rules  # noqa: F401  (registers every rule)
 from .access import LearnerView, learn_ref
 from .model import Finding, Hit, ValidationContext
-from .registry import FILE_RULES, LEARNER_RULES, LearnerRule, RuleMeta
+from .registry import FILE_RULES, LEARNER_RULES, RuleMeta
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +41,6 @@ def _active_names(academic_year: str, datasets: frozenset[str]) -> tuple[str, ..
     )
 
 
-def _active_rules(academic_year: str, datasets: frozenset[str]) -> list[LearnerRule]:
-    return [LEARNER_RULES[name] for name in _active_names(academic_year, datasets)]
-
-
 def validate_learner(record: Mapping[str, Any], context: ValidationContext) -> list[Finding]:
     """All per-learner findings for one canonical learner dict. Never raises on bad data."""
     if not isinstance(record, Mapping):
@@ -53,7 +49,8 @@ def validate_learner(record: Mapping[str, Any], context: ValidationContext) -> l
     ref = learn_ref(view)
     year = context.academic_year
     findings: list[Finding] = []
-    for registered in _active_rules(year, context.datasets):
+    for name in _active_names(year, context.datasets):
+        registered = LEARNER_RULES[name]  # looked up each time: a rule may be replaced
         try:
             hits = list(registered.check(view, context))
         except Exception:  # a rule bug must not stop a save or an export

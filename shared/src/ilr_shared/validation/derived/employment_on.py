@@ -4,7 +4,21 @@ from __future__ import annotations
 
 from datetime import date
 
-from ..access import Record, children, day, integer, text
+from ..access import Record, children, day, integer, learner_memo, text
+
+
+def _dated_statuses(record: Record) -> tuple[tuple[date, Record], ...]:
+    """(DateEmpStatApp, status) of each status with a readable date, in file order."""
+    return tuple(
+        (applies, status)
+        for _, status in children(record, "LearnerEmploymentStatus")
+        if (applies := day(status, "DateEmpStatApp")) is not None
+    )
+
+
+def dated_statuses(record: Record) -> tuple[tuple[date, Record], ...]:
+    """The learner's dated employment statuses, read once per learner."""
+    return learner_memo(record, "employment_on.dated", _dated_statuses)
 
 
 def status_on(record: Record, on: date | None) -> Record | None:
@@ -13,9 +27,8 @@ def status_on(record: Record, on: date | None) -> Record | None:
     if on is None:
         return None
     best: tuple[date, Record] | None = None
-    for _, status in children(record, "LearnerEmploymentStatus"):
-        applies = day(status, "DateEmpStatApp")
-        if applies is not None and applies <= on and (best is None or applies >= best[0]):
+    for applies, status in dated_statuses(record):
+        if applies <= on and (best is None or applies >= best[0]):
             best = (applies, status)
     return best[1] if best else None
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import MAXYEAR, MINYEAR, date
 
+from ...ilr.codelist import CodeList
 from ...ilr.codes import code_lists
 from ..access import Delivery, Record, deliveries, text
 from ..model import ValidationContext
@@ -82,8 +84,28 @@ def add_years(day: date, years: int) -> date:
         return day.replace(year=year, day=28)
 
 
+def year_lists(ctx: ValidationContext) -> Mapping[str, CodeList]:
+    """The year's code lists, for a rule that looks up many codes in one call."""
+    return code_lists(ctx.academic_year)
+
+
+def in_list(lists: Mapping[str, CodeList], list_name: str, code: str | int) -> bool:
+    """The code is in the list; a list the year does not have counts as valid."""
+    return list_name not in lists or lists[list_name].is_valid(code)
+
+
 def valid_lookup(ctx: ValidationContext, list_name: str, code: str | int) -> bool:
     """The code is in the year's list (a "valid lookup on the ILR_... table"). A list the
     year does not have counts as valid, so a missing list never makes a rule fire."""
+    return in_list(code_lists(ctx.academic_year), list_name, code)
+
+
+def valid_typed_lookup(
+    ctx: ValidationContext, type_list: str, code_element: str, kind: str, code: str | int
+) -> bool:
+    """The (type, code) pair is in the year's lists, e.g. ESMType "BSI" with ESMCode 1
+    ("valid lookup on ILR_ESM_CODE"): an unknown type has no valid code at all."""
     lists = code_lists(ctx.academic_year)
-    return list_name not in lists or lists[list_name].is_valid(code)
+    if type_list in lists and not lists[type_list].is_valid(kind):
+        return False
+    return valid_lookup(ctx, f"{code_element}.{kind}", code)

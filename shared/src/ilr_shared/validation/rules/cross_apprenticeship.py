@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import pairwise
@@ -38,26 +38,32 @@ class Fam:
         return self.delivery.at(f"LearningDeliveryFAM[{self.index}].{field}")
 
 
-def fams_of(d: Delivery, fam_type: str) -> list[Fam]:
-    return [
+def _read_fams(d: Delivery, fam_type: str) -> tuple[Fam, ...]:
+    records = d.data.get("LearningDeliveryFAM") or []
+    return tuple(
         Fam(
             d,
             i,
-            text(f, "LearnDelFAMCode"),
-            day(f, "LearnDelFAMDateFrom"),
-            day(f, "LearnDelFAMDateTo"),
+            code,
+            day(records[i], "LearnDelFAMDateFrom"),
+            day(records[i], "LearnDelFAMDateTo"),
         )
-        for i, f in children(d.data, "LearningDeliveryFAM")
-        if (text(f, "LearnDelFAMType") or "").upper() == fam_type
-    ]
+        for i, kind, code in d.fams()  # the index is the record's position in the list
+        if (kind or "").upper() == fam_type
+    )
 
 
-def dated(fams: list[Fam]) -> list[Fam]:
+def fams_of(d: Delivery, fam_type: str) -> tuple[Fam, ...]:
+    """The aim's FAM records of one type, in file order (read once per delivery and type)."""
+    return d.memo(f"cross_apprenticeship.fams:{fam_type}", lambda d: _read_fams(d, fam_type))
+
+
+def dated(fams: Sequence[Fam]) -> list[Fam]:
     """The records with a date from, earliest first."""
     return sorted((f for f in fams if f.start is not None), key=lambda f: (f.start, f.index))
 
 
-def latest_fam(fams: list[Fam]) -> Fam | None:
+def latest_fam(fams: Sequence[Fam]) -> Fam | None:
     """The record applying from the latest date (the last one when none is dated)."""
     ordered = dated(fams)
     if ordered:
@@ -71,7 +77,7 @@ def overlaps(earlier: Fam, later: Fam) -> bool:
     return earlier.end is None or (later.start is not None and later.start <= earlier.end)
 
 
-def overlapping(fams: list[Fam]) -> Iterator[Fam]:
+def overlapping(fams: Sequence[Fam]) -> Iterator[Fam]:
     """Each dated record that starts while an earlier one still applies."""
     ordered = dated(fams)
     for i, later in enumerate(ordered):

@@ -7,11 +7,21 @@ are in ``delivery_fams_2``; rules on the FAM dates in ``delivery_fams_3``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from .. import derived as _derived  # noqa: F401  (registers DD35)
-from ..access import Delivery, Record, children, day, deliveries, is_known, same_code, text
+from ..access import (
+    Delivery,
+    Record,
+    children,
+    day,
+    deliveries,
+    is_known,
+    learner_memo,
+    same_code,
+    text,
+)
 from ..model import Hit, ValidationContext
 from ..registry import (
     CONTRACTS,
@@ -27,8 +37,9 @@ from .common import (
     COMPONENT_AIM,
     FM_APPRENTICESHIPS,
     PROGRAMME_AIM,
+    in_list,
     is_apprenticeship,
-    valid_lookup,
+    year_lists,
 )
 
 DATE_FROM = "LearnDelFAMDateFrom"
@@ -45,30 +56,64 @@ class Fam:
     type: str | None
     code: str | None
     data: Record
+    _days: dict[str, date | None] = field(default_factory=dict, compare=False, repr=False)
 
     def is_(self, fam_type: str, *codes: str) -> bool:
         """The record has this type and, when codes are given, one of them."""
         return self.type == fam_type and (not codes or any(same_code(self.code, c) for c in codes))
 
     def day(self, key: str) -> date | None:
-        return day(self.data, key)
+        """A date of the record, parsed once (a Fam lives for one pass)."""
+        try:
+            return self._days[key]
+        except KeyError:
+            value = self._days[key] = day(self.data, key)
+            return value
 
     def is_known(self, key: str) -> bool:
         return is_known(self.data, key)
 
 
-def fams(d: Delivery) -> list[Fam]:
-    """Every FAM record of the aim, in file order."""
+def _read_fams(d: Delivery) -> tuple[Fam, ...]:
     found = []
     for index, fam in children(d.data, "LearningDeliveryFAM"):
         fam_type = text(fam, FAM_TYPE)
         found.append(Fam(index, fam_type.upper() if fam_type else None, text(fam, FAM_CODE), fam))
-    return found
+    return tuple(found)
+
+
+def fams(d: Delivery) -> tuple[Fam, ...]:
+    """Every FAM record of the aim, in file order (read once per delivery)."""
+    return d.memo("delivery_fams.fams", _read_fams)
+
+
+def _index_fams(d: Delivery) -> dict[str | None, tuple[Fam, ...]]:
+    by_type: dict[str | None, list[Fam]] = {}
+    for f in fams(d):
+        by_type.setdefault(f.type, []).append(f)
+    return {fam_type: tuple(found) for fam_type, found in by_type.items()}
+
+
+def fams_of(d: Delivery, fam_type: str) -> tuple[Fam, ...]:
+    """The aim's FAM records of one (upper-case) type, in file order."""
+    return d.memo("delivery_fams.by_type", _index_fams).get(fam_type, ())
+
+
+def _read_fam_types(record: Record) -> frozenset[str | None]:
+    return frozenset(f.type for d in deliveries(record) for f in fams(d))
+
+
+def fam_types(record: Record) -> frozenset[str | None]:
+    """The (upper-case) FAM types of all the learner's aims, read once per learner."""
+    return learner_memo(record, "delivery_fams.fam_types", _read_fam_types)
 
 
 def has(d: Delivery, fam_type: str, *codes: str) -> bool:
     """The aim has a FAM record of the type (and one of the codes, when given)."""
-    return any(f.is_(fam_type, *codes) for f in fams(d))
+    found = fams_of(d, fam_type)
+    if not codes:
+        return bool(found)
+    return any(same_code(f.code, c) for f in found for c in codes)
 
 
 def fund_model(d: Delivery) -> int | None:
@@ -129,17 +174,21 @@ def fam_rule(
     years: Iterable[str] | None = None,
     source: str = SOURCE_CSV,
     note: str = "",
+    only: str | None = None,
 ) -> None:
     """Register a rule reporting each FAM record for which ``test`` holds: at the FAM's
-    own field (``LearnDelFAM...``) or, once per aim, at a field of the aim (``FundModel``)."""
+    own field (``LearnDelFAM...``) or, once per aim, at a field of the aim (``FundModel``).
+    ``only`` names the one FAM type ``test`` can hold for, so other records are skipped."""
+    own = field.startswith("LearnDelFAM")
 
     def check(record: Record, ctx: ValidationContext) -> Iterator[Hit]:
+        if only is not None and only not in fam_types(record):
+            return
         seen: set[str] = set()
         for d in deliveries(record):
-            for fam in fams(d):
+            for fam in fams(d) if only is None else fams_of(d, only):
                 if not test(d, fam, ctx):
                     continue
-                own = field.startswith("LearnDelFAM")
                 path = d.at(f"LearningDeliveryFAM[{fam.index}].{field}" if own else field)
                 if path not in seen:
                     seen.add(path)
@@ -179,13 +228,14 @@ def by_year(lists: dict[str, frozenset[int]], ctx: ValidationContext) -> frozens
 @rule("LearnDelFAMType_04")
 def learn_del_fam_type_04(record: Record, ctx: ValidationContext) -> Iterator[Hit]:
     """Each FAM type and code pair must be in the year's LearnDelFAMType/Code lists."""
+    lists = year_lists(ctx)
     for d in deliveries(record):
         for f in fams(d):
             if f.type is None:
                 continue
-            if not valid_lookup(ctx, "LearnDelFAMType", f.type):
+            if not in_list(lists, "LearnDelFAMType", f.type):
                 yield Hit(d.at(f"LearningDeliveryFAM[{f.index}].{FAM_TYPE}"))
-            elif f.code is not None and not valid_lookup(ctx, f"{FAM_CODE}.{f.type}", f.code):
+            elif f.code is not None and not in_list(lists, f"{FAM_CODE}.{f.type}", f.code):
                 yield Hit(d.at(f"LearningDeliveryFAM[{f.index}].{FAM_CODE}"))
 
 
@@ -195,7 +245,7 @@ def _occurrence_rule(name: str, doc: str, types: tuple[str, ...], limit: int) ->
     def check(record: Record, ctx: ValidationContext) -> Iterator[Hit]:
         for d in deliveries(record):
             for fam_type in types:
-                extra = [f for f in fams(d) if f.type == fam_type][limit:]
+                extra = fams_of(d, fam_type)[limit:]
                 for f in extra:
                     yield Hit(d.at(f"LearningDeliveryFAM[{f.index}].{FAM_TYPE}"))
 
@@ -255,12 +305,14 @@ fam_rule(
     "16-19 funded aims (FM25, FM82) have a Source of funding of 105 or 107.",
     FAM_CODE,
     lambda d, f, ctx: f.type == "SOF" and fm_in(d, (25, 82)) and not has(d, "SOF", "105", "107"),
+    only="SOF",
 )
 fam_rule(
     "LearnDelFAMType_08",
     "Non-funded aims (FM99) must not have a Source of funding of 105 or 107.",
     FAM_CODE,
     lambda d, f, ctx: f.is_("SOF", "105", "107") and fund_model(d) == 99,
+    only="SOF",
 )
 fam_rule(
     "LearnDelFAMType_09",
@@ -269,6 +321,7 @@ fam_rule(
     _sof_09,
     source=SOURCE_CSV_2627,
     note="FundModel list by year: 2026/27 adds 39 and removes 10.",
+    only="SOF",
 )
 fam_rule(
     "LearnDelFAMType_22",
@@ -277,6 +330,7 @@ fam_rule(
     lambda d, f, ctx: f.type == "FFI" and fm_not_in(d, by_year(_FFI_FMS, ctx)),
     source=SOURCE_CSV_2627,
     note="2025/26 also allows FM10 and FM11.",
+    only="FFI",
 )
 fam_rule(
     "LearnDelFAMType_54",
@@ -288,12 +342,14 @@ fam_rule(
         and d.number("ProgType") != 25
         and fund_model(d) != FM_APPRENTICESHIPS
     ),
+    only="FFI",
 )
 fam_rule(
     "LearnDelFAMType_91",
     "Non-funded aims with an Advanced Learner Loan (ADL) must not have a Source of funding.",
     FAM_TYPE,
     lambda d, f, ctx: f.type == "SOF" and fund_model(d) == 99 and has(d, "ADL"),
+    only="SOF",
 )
 fam_rule(
     "LearnDelFAMType_112",
@@ -301,18 +357,21 @@ fam_rule(
     FAM_CODE,
     lambda d, f, ctx: f.type == "SOF" and not f.is_("SOF", "105") and d.number("ProgType") == 32,
     note="Reported on each SOF record whose code is not 105; a missing SOF is LearnDelFAMType_01.",
+    only="SOF",
 )
 fam_rule(
     "LearnDelFAMType_118",
     "T Level aims (ProgType 31) must have Source of funding 107.",
     FAM_CODE,
     lambda d, f, ctx: f.type == "SOF" and not f.is_("SOF", "107") and d.number("ProgType") == 31,
+    only="SOF",
 )
 fam_rule(
     "LearnDelFamType_134",
     "SOF 121, 122 and 123 are not valid for FM35 (or FM10) aims.",
     FAM_CODE,
     lambda d, f, ctx: f.is_("SOF", "121", "122", "123") and fm_in(d, (35, 10)),
+    only="SOF",
 )
 
 # --- Loans (ADL, ALB), support (LSF), apprenticeship (EEF, ACT) and other types --------------
@@ -341,36 +400,42 @@ fam_rule(
         and fund_model(d) is not None
         and not (fm_in(d, (35, 36, 81)) and is_apprenticeship(d))
     ),
+    only="EEF",
 )
 fam_rule(
     "LearnDelFAMType_35",
     "Only non-funded aims (FM99) may have an Advanced Learner Loan (ADL) record.",
     FAM_TYPE,
     lambda d, f, ctx: f.type == "ADL" and fm_not_in(d, (99,)),
+    only="ADL",
 )
 fam_rule(
     "LearnDelFAMType_36",
     "An Advanced Learner Loans Bursary (ALB) record needs an ADL record on the aim.",
     FAM_TYPE,
     lambda d, f, ctx: f.type == "ALB" and not has(d, "ADL"),
+    only="ALB",
 )
 fam_rule(
     "LearnDelFAMType_38",
     "Only non-funded aims (FM99) may have an Advanced Learner Loans Bursary (ALB) record.",
     FAM_TYPE,
     lambda d, f, ctx: f.type == "ALB" and fm_not_in(d, (99,)),
+    only="ALB",
 )
 fam_rule(
     "LearnDelFAMType_40",
     "Non-funded apprenticeship aims (FM99, DD07 = Y) must not have an ADL record.",
     FAM_TYPE,
     lambda d, f, ctx: f.type == "ADL" and fund_model(d) == 99 and is_apprenticeship(d),
+    only="ADL",
 )
 fam_rule(
     "LearnDelFAMType_46",
     "Family English, maths and language (FLN) aims must be FM35 or FM38.",
     "FundModel",
     lambda d, f, ctx: f.type == "FLN" and fm_not_in(d, (35, 38)),
+    only="FLN",
 )
 fam_rule(
     "LearnDelFAMType_50",
@@ -379,6 +444,7 @@ fam_rule(
     lambda d, f, ctx: f.type == "LSF" and fm_in(d, by_year(_NO_LSF_FMS, ctx)),
     source=SOURCE_CSV_2627,
     note="2025/26 also excludes FM10 (Community Learning).",
+    only="LSF",
 )
 fam_rule(
     "LearnDelFAMType_63",
@@ -387,6 +453,7 @@ fam_rule(
     _act_outside_apprenticeship,
     note="FM36 component aims are recognised as English/maths only when the LARS "
     "English/maths lookup is supplied; without it they are not reported.",
+    only="ACT",
 )
 fam_rule(
     "LearnDelFAMType_92",
@@ -398,6 +465,7 @@ fam_rule(
         and starts_on_or_after(d, date(2021, 4, 1))
         and not is_restart(d)
     ),
+    only="ACT",
 )
 missing_fam_rule(
     "LearnDelFAMType_119",

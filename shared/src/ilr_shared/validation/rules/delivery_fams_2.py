@@ -65,6 +65,7 @@ fam_rule(
     "LDM 118 (proxy learning aim) must not be used once the aim has ended.",
     FAM_CODE,
     lambda d, f, ctx: _ldm(f, "118") and d.is_known("LearnActEndDate"),
+    only="LDM",
 )
 fam_rule(
     "LearnDelFAMType_16",
@@ -73,6 +74,7 @@ fam_rule(
     lambda d, f, ctx: _ldm(f, "118") and ctx.file_preparation_date > ctx.year_end,
     note="The return is taken to be R12 to R14 when the file is prepared after the "
     "teaching year ends (31 July); R12 files prepared in July are not recognised.",
+    only="LDM",
 )
 fam_rule(
     "LearnDelFAMType_68",
@@ -82,6 +84,7 @@ fam_rule(
         _ldm(f, "356")
         and not (fund_model(d) == FM_APPRENTICESHIPS and d.number("AimType") == PROGRAMME_AIM)
     ),
+    only="LDM",
 )
 fam_rule(
     "LearnDelFAMType_69",
@@ -93,6 +96,7 @@ fam_rule(
     ),
     source=SOURCE_CSV_2627,
     note="2025/26 also allows FM10 (Community Learning).",
+    only="LDM",
 )
 fam_rule(
     "LearnDelFAMType_70",
@@ -100,6 +104,7 @@ fam_rule(
     FAM_CODE,
     lambda d, f, ctx: _ldm(f, "358") and starts_before(d, date(2018, 1, 1)),
     years={"2025/26"},
+    only="LDM",
 )
 fam_rule(
     "LearnDelFAMType_71",
@@ -107,36 +112,42 @@ fam_rule(
     FAM_CODE,
     lambda d, f, ctx: _ldm(f, "358") and not has(d, "ACT", "2"),
     years={"2025/26"},
+    only="LDM",
 )
 fam_rule(
     "LearnDelFAMType_75",
     "Combined Authority funded aims (DD35) must not have LDM 034, 357, 363, 379 or 388.",
     FAM_CODE,
     lambda d, f, ctx: _ldm(f, "034", "357", "363", "379", "388") and combined_authority(d, ctx),
+    only="LDM",
 )
 fam_rule(
     "LearnDelFAMType_76",
     "OLASS aims (LDM 034) must have Source of funding 105.",
     FAM_CODE,
     lambda d, f, ctx: f.type == "SOF" and not f.is_("SOF", "105") and has(d, "LDM", "034"),
+    only="SOF",
 )
 fam_rule(
     "LearnDelFAMType_100",
     "LDM 378 (Level 3 Free Courses for Jobs) is only for starts from 1 April 2021.",
     FAM_CODE,
     lambda d, f, ctx: _ldm(f, "378") and starts_before(d, date(2021, 4, 1)),
+    only="LDM",
 )
 fam_rule(
     "LearnDelFAMType_105",
     "LDM 379 (AEB 2021) needs FM35 or FM10, Source of funding 105 and no ProgType.",
     FAM_CODE,
     lambda d, f, ctx: _ldm(f, "379") and _not_adult_procured(d, (35, 10)),
+    only="LDM",
 )
 fam_rule(
     "LearnDelFAMType_107",
     "LDM 320, 321 and 381 are only returned on FM25 and FM82 aims.",
     FAM_CODE,
     lambda d, f, ctx: _ldm(f, "320", "321", "381") and fm_not_in(d, (25, 82)),
+    only="LDM",
 )
 fam_rule(
     "LearnDelFAMType_108",
@@ -145,24 +156,28 @@ fam_rule(
     lambda d, f, ctx: (
         _ldm(f, "382") and starts_before(d, date(2024, 8, 1)) and not has(d, "LDM", "378")
     ),
+    only="LDM",
 )
 fam_rule(
     "LearnDelFAMType_113",
     "LDM 384 (adult T Level pilot) is only returned on FM81 aims.",
     FAM_CODE,
     lambda d, f, ctx: _ldm(f, "384") and fm_not_in(d, (81,)),
+    only="LDM",
 )
 fam_rule(
     "LearnDelFAMType_115",
     "LDM 379 (AEB 2021) and LDM 388 (AEB 2023) must not be on the same aim.",
     FAM_CODE,
     lambda d, f, ctx: _ldm(f, "388") and has(d, "LDM", "379"),
+    only="LDM",
 )
 fam_rule(
     "LearnDelFAMType_116",
     "LDM 388 (AEB 2023) needs FM35, FM38, FM11 or FM10, Source of funding 105 and no ProgType.",
     FAM_CODE,
     lambda d, f, ctx: _ldm(f, "388") and _not_adult_procured(d, (35, 38, 11, 10)),
+    only="LDM",
 )
 fam_rule(
     "LearnDelFAMType_120",
@@ -171,18 +186,21 @@ fam_rule(
     lambda d, f, ctx: (
         _ldm(f, "378") and starts_on_or_after(d, date(2024, 8, 1)) and not has(d, "LDM", "391")
     ),
+    only="LDM",
 )
 fam_rule(
     "LearnDelFAMType_127",
     "LDM 395 (Project S pilot, Adult Skills Fund) is only returned on FM38 aims.",
     FAM_CODE,
     lambda d, f, ctx: _ldm(f, "395") and fm_not_in(d, (38,)),
+    only="LDM",
 )
 fam_rule(
     "LearnDelFAMType_128",
     "LDM 396 (Project S pilot, Skills Bootcamps) is only returned on FM81 aims.",
     FAM_CODE,
     lambda d, f, ctx: _ldm(f, "396") and fm_not_in(d, (81,)),
+    only="LDM",
 )
 missing_fam_rule(
     "LearnDelFAMType_131",
@@ -227,6 +245,7 @@ fam_rule(
     lambda d, f, ctx: _ldm(f, "403") and fm_not_in(d, (99,)) and not _is_short_course_unit(d),
     years=V4,
     source=SOURCE_V4,
+    only="LDM",
 )
 fam_rule(
     "LearnDelFAMType_137",
@@ -235,6 +254,7 @@ fam_rule(
     lambda d, f, ctx: _ldm(f, "403") and starts_before(d, date(2026, 4, 1)),
     years=V4,
     source=SOURCE_V4,
+    only="LDM",
 )
 fam_rule(
     "LearnDelFAMType_138",
@@ -243,6 +263,7 @@ fam_rule(
     lambda d, f, ctx: _ldm(f, "404") and not has(d, "LDM", "403") and not _is_short_course_unit(d),
     years=V4,
     source=SOURCE_V4,
+    only="LDM",
 )
 fam_rule(
     "LearnDelFAMType_139",
@@ -251,6 +272,7 @@ fam_rule(
     lambda d, f, ctx: _ldm(f, "403") and d.number("Outcome") == 1 and not has(d, "LDM", "404"),
     years=V4,
     source=SOURCE_V4,
+    only="LDM",
 )
 fam_rule(
     "LearnDelFamType_141",
@@ -259,6 +281,7 @@ fam_rule(
     lambda d, f, ctx: _ldm(f, "404") and d.number("ProgType") != 34 and not has(d, "LDM", "403"),
     years=V4,
     source=SOURCE_V4,
+    only="LDM",
 )
 fam_rule(
     "LearnDelFamType_142",
@@ -271,6 +294,7 @@ fam_rule(
     ),
     years=V4,
     source=SOURCE_V4,
+    only="LDM",
 )
 
 
@@ -298,22 +322,26 @@ fam_rule(
     lambda d, f, ctx: f.type == "DAM" and fm_not_in(d, by_year(_DAM_FMS, ctx)),
     source=SOURCE_CSV_2627,
     note="2025/26 also allows FM10 (Community Learning).",
+    only="DAM",
 )
 fam_rule(
     "LearnDelFAMType_97",
     "DAM 002 (procured devolved AEB) aims must not be FM35 with Source of funding 105.",
     FAM_CODE,
     lambda d, f, ctx: f.is_("DAM", "002") and fund_model(d) == 35 and has(d, "SOF", "105"),
+    only="DAM",
 )
 fam_rule(
     "LearnDelFAMType_132",
     "The event indicator (EVI) is only returned on Skills Bootcamp aims (ProgType 32).",
     FAM_TYPE,
     lambda d, f, ctx: f.type == "EVI" and d.number("ProgType") != 32,
+    only="EVI",
 )
 fam_rule(
     "LearnDelFAMType_133",
     "The event indicator (EVI) is only returned on programme aims.",
     FAM_TYPE,
     lambda d, f, ctx: f.type == "EVI" and d.number("AimType") not in (None, PROGRAMME_AIM),
+    only="EVI",
 )

@@ -69,24 +69,28 @@ fam_rule(
     "ACT records need a Date applies from.",
     DATE_FROM,
     lambda d, f, ctx: f.type == "ACT" and not f.is_known(DATE_FROM),
+    only="ACT",
 )
 fam_rule(
     "LearnDelFAMDateFrom_05",
     "EVI (event indicator) records need a Date applies from.",
     DATE_FROM,
     lambda d, f, ctx: f.type == "EVI" and not f.is_known(DATE_FROM),
+    only="EVI",
 )
 fam_rule(
     "LearnDelFAMDateFrom_06",
     "An EVI Date applies from must not be before 1 August 2025.",
     DATE_FROM,
     lambda d, f, ctx: f.type == "EVI" and after(date(2025, 8, 1), f.day(DATE_FROM)),
+    only="EVI",
 )
 fam_rule(
     "LearnDelFAMDateFrom_07",
     "An EVI Date applies from lies within the programme aim's start and actual end dates.",
     DATE_FROM,
     _evi_outside_programme,
+    only="EVI",
 )
 fam_rule(
     "LearnDelFAMDateTo_01",
@@ -125,4 +129,5 @@ fam_rule(
         and fund_model(d) == FM_APPRENTICESHIPS
         and after(f.day(DATE_TO), d.day("AchDate"))
     ),
+    only="ACT",
 )

@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
-from ..access import Delivery, Record, children, day, integer, text
+from ..access import Delivery, Record, children, day, integer, learner_memo, text
 from ..derived.dd05 import emp_id_check_digit
 from ..derived.employment_on import status_on
 from ..model import Hit, ValidationContext
 from ..registry import EMPLOYERS, needs_reference_data, rule
-from .common import valid_lookup
+from .common import valid_lookup, valid_typed_lookup
 from .he import code_valid_to
 
 needs_reference_data((EMPLOYERS,), "EmpId_01")
@@ -50,11 +51,18 @@ class Status:
     def applies(self) -> date | None:
         return day(self.data, "DateEmpStatApp")
 
-    def monitors(self) -> Iterator[tuple[int, str | None, str | None]]:
+    def monitors(self) -> tuple[tuple[int, str | None, str | None], ...]:
         """(index, upper-case ESMType, ESMCode) of each monitoring record."""
+        return self._monitors
+
+    @cached_property
+    def _monitors(self) -> tuple[tuple[int, str | None, str | None], ...]:
+        """The monitoring records, read once per status (a status lives for one pass)."""
+        found = []
         for index, esm in children(self.data, MONITORING):
             kind = text(esm, "ESMType")
-            yield index, kind.upper() if kind else None, text(esm, "ESMCode")
+            found.append((index, kind.upper() if kind else None, text(esm, "ESMCode")))
+        return tuple(found)
 
     def monitor_path(self, index: int, field: str) -> str:
         return self.at(f"{MONITORING}[{index}].{field}")
@@ -73,8 +81,13 @@ class Status:
         ]
 
 
-def statuses(record: Record) -> list[Status]:
-    return [Status(index, data) for index, data in children(record, STATUSES)]
+def _read_statuses(record: Record) -> tuple[Status, ...]:
+    return tuple(Status(index, data) for index, data in children(record, STATUSES))
+
+
+def statuses(record: Record) -> tuple[Status, ...]:
+    """The learner's employment statuses in file order, read once per learner."""
+    return learner_memo(record, "employment.statuses", _read_statuses)
 
 
 def status_at_start(record: Record, delivery: Delivery) -> Status | None:
@@ -112,7 +125,9 @@ def esm_type_01(record: Record, ctx: ValidationContext) -> Iterator[Hit]:
     """The ESMCode must be a valid code for its ESMType."""
     for status in statuses(record):
         for index, kind, code in status.monitors():
-            if kind is not None and not valid_lookup(ctx, f"ESMCode.{kind}", code or ""):
+            if kind is not None and not valid_typed_lookup(
+                ctx, "ESMType", "ESMCode", kind, code or ""
+            ):
                 yield Hit(status.monitor_path(index, "ESMCode"))
 
 

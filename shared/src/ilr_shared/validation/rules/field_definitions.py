@@ -65,7 +65,14 @@ def _check_entity(
         if _blank(entity.get(field.element)):
             _add(found, cast(str, field.mandatory), prefix + field.element)
     for child in checks.children:
-        _check_children(entity.get(child.name), child, prefix, found)
+        value = entity.get(child.name)
+        if value is not None or _must_occur(child):
+            _check_children(value, child, prefix, found)
+
+
+def _must_occur(checks: EntityChecks) -> bool:
+    """An absent entity breaks its occurrence rule (it must occur at least once)."""
+    return checks.occurs is not None and checks.occurs.low > 0
 
 
 def _check_children(value: object, checks: EntityChecks, prefix: str, found: Hits) -> None:

@@ -9,7 +9,7 @@ from datetime import date
 from ..access import Delivery, Record, day, deliveries, integer, text
 from ..model import Hit, ValidationContext
 from ..registry import SOURCE_V4, rule
-from .common import APPRENTICESHIP_STANDARD, FM_APPRENTICESHIPS, valid_lookup
+from .common import APPRENTICESHIP_STANDARD, FM_APPRENTICESHIPS, valid_typed_lookup
 from .dates import FM_OTHER_ADULT, is_programme_aim, is_standard, years_later
 
 TNP, PMR, RIP = "TNP", "PMR", "RIP"
@@ -36,8 +36,13 @@ class FinRecord:
         return self.fin_type == fin_type and (not codes or self.code in codes)
 
 
-def fin_records(d: Delivery) -> list[FinRecord]:
-    """The delivery's financial records (type upper-cased, unreadable values as None)."""
+def fin_records(d: Delivery) -> tuple[FinRecord, ...]:
+    """The delivery's financial records (type upper-cased, unreadable values as None), read
+    once per delivery."""
+    return d.memo("finance.fin_records", _read_fin_records)
+
+
+def _read_fin_records(d: Delivery) -> tuple[FinRecord, ...]:
     found = []
     for index, fin in d.app_fin():
         fin_type = text(fin, "AFinType")
@@ -50,7 +55,7 @@ def fin_records(d: Delivery) -> list[FinRecord]:
                 amount=integer(fin, "AFinAmount"),
             )
         )
-    return found
+    return tuple(found)
 
 
 def _has(d: Delivery, fin_type: str, *codes: int) -> bool:
@@ -89,7 +94,7 @@ def afin_type_02(record: Record, ctx: ValidationContext) -> Iterator[Hit]:
                 code = text(fin, "AFinCode")
             if fin_type is None or code is None:
                 continue
-            if not valid_lookup(ctx, f"AFinCode.{fin_type.upper()}", code):
+            if not valid_typed_lookup(ctx, "AFinType", "AFinCode", fin_type.upper(), code):
                 yield Hit(d.at(f"AppFinRecord[{index}].AFinCode"))
 
 

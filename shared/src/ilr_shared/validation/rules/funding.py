@@ -26,10 +26,15 @@ _HRS_FROM = date(2019, 8, 1)
 
 def _tnp(d: Delivery) -> Iterator[tuple[int, int | None, date | None]]:
     """(index, AFinCode, AFinDate) of each price (TNP) record."""
-    for index, fin in d.app_fin():
-        fin_type = text(fin, "AFinType")
-        if fin_type is not None and fin_type.upper() == "TNP":
-            yield index, integer(fin, "AFinCode"), day(fin, "AFinDate")
+    return iter(d.memo("funding.tnp", _read_tnp))
+
+
+def _read_tnp(d: Delivery) -> tuple[tuple[int, int | None, date | None], ...]:
+    return tuple(
+        (index, integer(fin, "AFinCode"), day(fin, "AFinDate"))
+        for index, fin in d.app_fin()
+        if (fin_type := text(fin, "AFinType")) is not None and fin_type.upper() == "TNP"
+    )
 
 
 @rule(

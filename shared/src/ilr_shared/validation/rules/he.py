@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ...ilr.codes import code_lists
-from ..access import Delivery, Record, deliveries, integer, is_known, text
+from ..access import Delivery, Record, deliveries, integer, is_known, learner_memo, text
 from ..model import Hit, ValidationContext
 from ..registry import LARS, ORGANISATIONS, POSTCODES, needs_reference_data, rule
 from .common import PROGRAMME_AIM, UNKNOWN_POSTCODE, postcode_format_ok, valid_lookup
@@ -81,13 +81,18 @@ def delivery_he(delivery: Delivery) -> Record | None:
     return single(delivery.data.get(DELIVERY_HE))
 
 
-def he_aims(record: Record) -> list[HeAim]:
+def _read_he_aims(record: Record) -> tuple[HeAim, ...]:
     found = []
     for delivery in deliveries(record):
         data = delivery_he(delivery)
         if data is not None:
             found.append(HeAim(delivery, data))
-    return found
+    return tuple(found)
+
+
+def he_aims(record: Record) -> tuple[HeAim, ...]:
+    """The learner's deliveries with a LearningDeliveryHE record, read once per learner."""
+    return learner_memo(record, "he.aims", _read_he_aims)
 
 
 def learner_he(record: Record) -> Record | None:

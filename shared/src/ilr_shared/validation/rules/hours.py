@@ -41,10 +41,15 @@ Source = Callable[[Delivery], Amounts]
 
 def hrs_records(d: Delivery) -> Iterator[tuple[int, int | None, int | None]]:
     """(index, HRSCode, HRSAmount) of each HRSRecord of type HRS."""
-    for index, hrs in children(d.data, "HRSRecord"):
-        hrs_type = text(hrs, "HRSType")
-        if hrs_type is not None and hrs_type.upper() == HRS:
-            yield index, integer(hrs, "HRSCode"), integer(hrs, "HRSAmount")
+    return iter(d.memo("hours.hrs_records", _read_hrs_records))
+
+
+def _read_hrs_records(d: Delivery) -> tuple[tuple[int, int | None, int | None], ...]:
+    return tuple(
+        (index, integer(hrs, "HRSCode"), integer(hrs, "HRSAmount"))
+        for index, hrs in children(d.data, "HRSRecord")
+        if (hrs_type := text(hrs, "HRSType")) is not None and hrs_type.upper() == HRS
+    )
 
 
 def hrs(code: int) -> Source:

@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from ..access import Delivery, Record, children, day, deliveries, integer, same_code, text
+from ..access import (
+    Delivery,
+    Record,
+    children,
+    day,
+    deliveries,
+    integer,
+    learner_memo,
+    same_code,
+    text,
+)
 from ..model import ValidationContext
 from .common import DEFAULT_ULN, age_on, uln
 
@@ -17,9 +27,15 @@ PROG_T_LEVEL = 31
 
 def learner_fams(record: Record) -> Iterator[tuple[int, str | None, str | None]]:
     """(index, LearnFAMType upper case, LearnFAMCode) for each LearnerFAM."""
+    return iter(learner_memo(record, "learner_helpers.learner_fams", _read_learner_fams))
+
+
+def _read_learner_fams(record: Record) -> tuple[tuple[int, str | None, str | None], ...]:
+    found = []
     for index, fam in children(record, "LearnerFAM"):
         fam_type = text(fam, "LearnFAMType")
-        yield index, fam_type.upper() if fam_type else None, text(fam, "LearnFAMCode")
+        found.append((index, fam_type.upper() if fam_type else None, text(fam, "LearnFAMCode")))
+    return tuple(found)
 
 
 def has_learner_fam(record: Record, fam_type: str, *codes: str) -> bool:
@@ -56,8 +72,13 @@ def plan_learn_hours(record: Record) -> int | None:
     return integer(record, "PlanLearnHours")
 
 
-def birth_date(record: Record) -> date | None:
+def _read_birth_date(record: Record) -> date | None:
     return day(record, "DateOfBirth")
+
+
+def birth_date(record: Record) -> date | None:
+    """The learner's DateOfBirth, read once per learner."""
+    return learner_memo(record, "learner_helpers.birth_date", _read_birth_date)
 
 
 def age_at_start(birth: date, delivery: Delivery) -> int | None:
