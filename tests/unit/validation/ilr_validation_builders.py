@@ -165,3 +165,24 @@ def only(record: Record, rule: str, context: ValidationContext | None = None) ->
 
 
 BASE_AIMS = (programme_aim(), component_aim())
+
+
+# A table of rule cases: (rule, record, academic year, expected field path or None).
+RuleCase = tuple[str, Record, str, str | None]
+
+
+def case_ids(cases: list[RuleCase]) -> list[str]:
+    """Readable pytest ids: ``<rule>-<year>-fires|passes-<n>``."""
+    return [
+        f"{rule}-{year}-{'fires' if field else 'passes'}-{n}"
+        for n, (rule, _, year, field) in enumerate(cases)
+    ]
+
+
+def check_case(rule: str, record: Record, year: str, field: str | None, prefix: str = "") -> None:
+    """The rule is silent when ``field`` is None, else fires once at ``prefix + field``."""
+    context = ctx(year)
+    if field is None:
+        assert not fires(record, rule, context)
+    else:
+        assert only(record, rule, context).field == prefix + field

@@ -6,7 +6,16 @@ from datetime import date
 from typing import Any
 
 import pytest
-from ilr_validation_builders import Record, ctx, fam, fires, learner, only, programme_aim
+from ilr_validation_builders import (
+    Record,
+    case_ids,
+    check_case,
+    ctx,
+    fam,
+    fires,
+    learner,
+    programme_aim,
+)
 from ilr_validation_builders import standalone_aim as _standalone
 
 from ilr_shared.validation.registry import DECLARED, LEARNER_RULES
@@ -149,18 +158,9 @@ CASES: list[tuple[str, Record, str, str | None]] = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    ("rule", "record", "year", "field"),
-    CASES,
-    ids=[f"{rule}-{year}-{'fires' if field else 'passes'}-{n}" for n, (rule, _, year, field)
-         in enumerate(CASES)],
-)  # fmt: skip
+@pytest.mark.parametrize(("rule", "record", "year", "field"), CASES, ids=case_ids(CASES))
 def test_date_rule(rule: str, record: Record, year: str, field: str | None) -> None:
-    context = ctx(year)
-    if field is None:
-        assert not fires(record, rule, context)
-    else:
-        assert only(record, rule, context).field == AIM + field
+    check_case(rule, record, year, field, AIM)
 
 
 def test_unreadable_dates_are_unknown() -> None:

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from ilr_validation_builders import (
     Record,
+    case_ids,
+    check_case,
     component_aim,
-    ctx,
     fam,
     fires,
     learner,
@@ -205,18 +206,9 @@ CASES: list[tuple[str, Record, str, str | None]] = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    ("rule", "record", "year", "field"),
-    CASES,
-    ids=[f"{rule}-{year}-{'fires' if field else 'passes'}-{n}" for n, (rule, _, year, field)
-         in enumerate(CASES)],
-)  # fmt: skip
+@pytest.mark.parametrize(("rule", "record", "year", "field"), CASES, ids=case_ids(CASES))
 def test_hours_rule(rule: str, record: Record, year: str, field: str | None) -> None:
-    context = ctx(year)
-    if field is None:
-        assert not fires(record, rule, context)
-    else:
-        assert only(record, rule, context).field == AIM + field
+    check_case(rule, record, year, field, AIM)
 
 
 def test_hrs_type_01_takes_the_official_message() -> None:

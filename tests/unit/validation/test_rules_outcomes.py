@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from ilr_validation_builders import (
     Record,
-    ctx,
+    case_ids,
+    check_case,
     fam,
     fires,
     learner,
@@ -161,18 +162,9 @@ CASES: list[tuple[str, Record, str, str | None]] = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    ("rule", "record", "year", "field"),
-    CASES,
-    ids=[f"{rule}-{year}-{'fires' if field else 'passes'}-{n}" for n, (rule, _, year, field)
-         in enumerate(CASES)],
-)  # fmt: skip
+@pytest.mark.parametrize(("rule", "record", "year", "field"), CASES, ids=case_ids(CASES))
 def test_outcome_rule(rule: str, record: Record, year: str, field: str | None) -> None:
-    context = ctx(year)
-    if field is None:
-        assert not fires(record, rule, context)
-    else:
-        assert only(record, rule, context).field == AIM + field
+    check_case(rule, record, year, field, AIM)
 
 
 def test_out_grade_01_valid_lookup_on_ilr_out_grade(monkeypatch: pytest.MonkeyPatch) -> None:
