@@ -18,15 +18,10 @@ from ilr_shared.events import EnrolmentCreated, EventType, LearnerDetails, make_
 from tests.e2e.support import make_uln
 from tests.integration.faults.conftest import Services
 from tests.integration.faults.support import TEMPLATE, TENANT, auth, deadletters, publish, wait_for
+from tests.support.learners import completion
 
-COMPLETION: dict[str, Any] = {
-    "Sex": "F",
-    "Ethnicity": 31,
-    "LLDDHealthProb": 2,
-    "PostcodePrior": "B1 1AA",
-    "PriorAttain": [{"PriorLevel": 3, "DateLevelApp": "2025-07-01"}],
-    "LearnerEmploymentStatus": [{"EmpStat": 10, "DateEmpStatApp": "2026-08-01"}],
-}
+# What an enrolment does not carry, completed by hand (the NI number is the test's own).
+COMPLETION: dict[str, Any] = {k: v for k, v in completion().items() if k != "NINumber"}
 
 
 @pytest.mark.slow

@@ -96,8 +96,14 @@ class Operation:
     def public(self) -> bool:
         return self.path in PUBLIC_PATHS
 
+    @property
+    def shared(self) -> bool:
+        """A route by id over data every tenant shares (the official rule catalogue)."""
+        return self.key in SHARED_ROUTES
+
     def url(self, ids: dict[str, Any]) -> str:
-        return re.sub(r"\{(\w+)\}", lambda m: str(ids[m.group(1)]), self.path)
+        values = {**SHARED_PATH_VALUES, **ids}
+        return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), self.path)
 
     def resource_url(self, ids: dict[str, Any]) -> str | None:
         """The resource whose ETag an If-Match names: the path up to its first parameter."""
@@ -190,6 +196,10 @@ SAMPLE_BODIES: dict[str, Callable[[], Any]] = {
     "POST /api/exports": lambda: {"academic_year": YEAR},
 }
 
+
+# Routes by id over reference data every tenant shares, and the ids they take.
+SHARED_ROUTES = frozenset({"GET /api/rules/{name}"})
+SHARED_PATH_VALUES: dict[str, Any] = {"name": "ULN_04"}
 
 # Query parameters an operation requires.
 SAMPLE_QUERIES: dict[str, dict[str, Any]] = {

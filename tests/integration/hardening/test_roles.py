@@ -54,6 +54,9 @@ ROLE_MATRIX: dict[str, dict[str, frozenset[str] | str]] = {
         "POST /api/ilrs/{ilr_id}/transitions": ADMIN,
         "GET /api/ilrs/{ilr_id}/validation": EVERYONE,
         "POST /api/ilrs/import": ADMIN,
+        # the official rule catalogue: what a finding means, for everyone who sees findings
+        "GET /api/rules": EVERYONE,
+        "GET /api/rules/{name}": EVERYONE,
     },
     "export": {
         "GET /healthz": PUBLIC,
@@ -61,6 +64,7 @@ ROLE_MATRIX: dict[str, dict[str, frozenset[str] | str]] = {
         "GET /metrics": PUBLIC,
         "POST /api/exports": ADMIN,
         "GET /api/exports": ADMIN,
+        "GET /api/exports/serials": ADMIN,
         "GET /api/exports/{export_id}": ADMIN,
         "GET /api/exports/{export_id}/file": ADMIN,
         "GET /api/exports/{export_id}/report": ADMIN,
