@@ -18,7 +18,7 @@ from typing import Any
 
 from export_service.adapters import ilr_library as ilr
 from export_service.domain.model import ReportFinding
-from ilr_shared.logging import get_logger
+from ilr_shared.logging import configure_logging, get_logger
 
 log = get_logger(__name__)
 
@@ -36,15 +36,20 @@ def batch_rule_findings(
 class RulePool:
     """A lazily started pool of rule-worker processes, shared by the builds of a service."""
 
-    def __init__(self, processes: int) -> None:
+    def __init__(self, processes: int, log_level: str = "INFO", log_json: bool = True) -> None:
         self.processes = processes
+        self.log_level = log_level
+        self.log_json = log_json
         self._executor: ProcessPoolExecutor | None = None
 
     def _pool(self) -> Executor:
         if self._executor is None:
             # spawn: a fresh interpreter, never a fork of a process with driver threads
             self._executor = ProcessPoolExecutor(
-                max_workers=self.processes, mp_context=multiprocessing.get_context("spawn")
+                max_workers=self.processes,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=configure_logging,  # JSON logs with personal data masked
+                initargs=(self.log_level, self.log_json),
             )
         return self._executor
 

@@ -92,7 +92,7 @@ class ExportBuilder:
         self.serials = FileSerials(collections.serials)
         self.files = files
         self.settings = settings
-        self.rules = RulePool(settings.rule_processes)
+        self.rules = RulePool(settings.rule_processes, settings.log_level, settings.log_json)
         self.clock = clock
 
     # ---------------------------------------------------------------- the file
