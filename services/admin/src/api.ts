@@ -253,6 +253,8 @@ export const rulesApi = {
 export interface PreSubmission {
   previous_export_id: string | null; learner_count_change: number | null;
   disappeared: unknown[]; duplicate_ulns: unknown[]; duplicate_learn_refs: unknown[];
+  not_selected?: { LearnRefNumber: string | null; ilr_id: string | null; status: string | null; reason: string }[];
+  not_selected_count?: number;
 }
 export interface Export {
   id: string; academic_year: string; purpose?: "trial" | "submission"; serial_no?: number | null; state: "queued" | "running" | "succeeded" | "failed"; statuses: string[];

@@ -342,6 +342,10 @@ def test_seed_story_in_the_browser(
     xml = Path(download.path()).read_text(encoding="utf-8")
     assert f"<ULN>{ulns[0]}</ULN>" in xml
     assert "ILR/2026-27" in xml
+    # the pre-submission check accounts for the learner who was not verified yet
+    not_selected = admin.get_by_test_id("not-selected")
+    not_selected.get_by_role("link", name=refs[1]).wait_for()
+    assert "was not chosen for this build" in not_selected.inner_text()
     admin.get_by_test_id("mark-submitted").click()
     admin.get_by_test_id("confirm-submitted").click()
     admin.get_by_test_id("submitted").wait_for()

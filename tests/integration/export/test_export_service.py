@@ -163,6 +163,17 @@ async def test_export_end_to_end(
     parts = parse_file_name(name)
     assert (parts.ukprn, parts.year_code, parts.serial) == (TENANT, "2627", 1)
     assert job["pre_submission"]["previous_export_id"] is None
+    # every learner of the year is accounted for: in the file, left out with findings, or
+    # not selected with the reason (another tenant's learner is never listed)
+    assert job["pre_submission"]["not_selected_count"] == 1
+    assert job["pre_submission"]["not_selected"] == [
+        {
+            "LearnRefNumber": "L000000004",
+            "ilr_id": f"ilr_{TENANT}_4",
+            "status": "newly_submitted",
+            "reason": "status newly_submitted was not chosen for this build",
+        }
+    ]
 
     # the file: official name, valid against the official XSD, learners in order
     file_response = await client.get(f"/api/exports/{export_id}/file", headers=headers())

@@ -22,6 +22,7 @@ from export_service.domain.model import (
     Tally,
     file_name,
     parse_file_name,
+    why_not_selected,
 )
 from export_service.entrypoints.api import report_csv, report_json, zipped
 from export_service.service_layer.build import (
@@ -260,3 +261,15 @@ def test_report_bodies() -> None:
         "LearnRefNumber,rule,severity,message,field",
         'B,ULN_04,error,"bad, digit",ULN',
     ]
+
+
+@pytest.mark.parametrize(
+    ("record", "reason"),
+    [
+        ({"deleted": True, "status": "qa_verified"}, "withdrawn"),
+        ({"status": "signed"}, "status signed was not chosen for this build"),
+        ({"status": "qa_verified", "programme_id": "p2"}, "its programme was not chosen for this build"),
+    ],
+)  # fmt: skip
+def test_why_a_learner_is_not_in_the_build(record: dict[str, object], reason: str) -> None:
+    assert why_not_selected(record, ["qa_verified", "completed"], ["p1"]) == reason

@@ -175,8 +175,17 @@ export function ExportPage() {
               <li>{pre.previous_export_id ? <>Compared with the previous export: learner count {fmtChange(pre.learner_count_change)}.</> : "This is the first export for this year."}</li>
               <li className={pre.disappeared.length ? "warn" : "ok"}>{pre.disappeared.length ? `${pre.disappeared.length} learner(s) in the previous file are missing: ${list(pre.disappeared)}` : "No learner disappeared since the previous file."}</li>
               <li className={pre.duplicate_ulns.length ? "warn" : "ok"}>{pre.duplicate_ulns.length ? `Duplicate ULNs: ${list(pre.duplicate_ulns)}` : "No duplicate ULNs."}</li>
+              <li className={pre.not_selected_count ? "warn" : "ok"} data-testid="not-selected-count">{pre.not_selected_count ? `${pre.not_selected_count} learner(s) of ${exp.academic_year} are not in this build (listed below).` : `Every learner of ${exp.academic_year} was considered for this build.`}</li>
               <li className={pre.duplicate_learn_refs.length ? "warn" : "ok"}>{pre.duplicate_learn_refs.length ? `Duplicate learner references: ${list(pre.duplicate_learn_refs)}` : "No duplicate learner references."}</li>
             </ul>
+          )}
+          {pre && (pre.not_selected ?? []).length > 0 && (
+            <div className="table-scroll">
+              <table className="table compact" data-testid="not-selected"><caption>Learners of the year not in this build</caption>
+                <thead><tr><th scope="col">Learner ref</th><th scope="col">Why</th></tr></thead>
+                <tbody>{(pre.not_selected ?? []).map((l, i) => <tr key={`${l.ilr_id}-${i}`}><td>{l.ilr_id ? <Link to={`/ilrs/${l.ilr_id}`}>{l.LearnRefNumber ?? l.ilr_id}</Link> : l.LearnRefNumber}</td><td>{l.reason}</td></tr>)}</tbody>
+              </table>
+            </div>
           )}
           {exp.validation_summary && Object.keys(exp.validation_summary.left_out_by_rule ?? {}).length > 0 && (
             <table className="table compact" data-testid="left-out-by-rule"><caption>Why learners were left out</caption><thead><tr><th scope="col">Rule</th><th scope="col" className="num">Learners left out</th></tr></thead>

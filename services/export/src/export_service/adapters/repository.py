@@ -116,6 +116,27 @@ class RecordsProjection:
         finally:
             await cursor.close()
 
+    async def not_selected(
+        self,
+        tenant: str,
+        academic_year: str,
+        statuses: Sequence[str],
+        programme_ids: Sequence[str] | None,
+        cap: int,
+    ) -> tuple[list[Document], int]:
+        """The year's ILRs a build with this selection leaves out before any check (first
+        `cap` by LearnRefNumber, and how many in all): withdrawn, another status, another
+        programme."""
+        reasons: list[Document] = [{"deleted": True}, {"status": {"$nin": list(statuses)}}]
+        if programme_ids:
+            reasons.append({"programme_id": {"$nin": list(programme_ids)}})
+        query: Document = {"tenant": tenant, "academic_year": academic_year, "$or": reasons}
+        fields = {"_id": 0, "ilr_id": 1, "learn_ref": 1, "status": 1, "programme_id": 1,
+                  "deleted": 1}  # fmt: skip
+        cursor = self._records.find(query, fields, sort=[("learn_ref", ASCENDING)], limit=cap)
+        listed = [doc async for doc in cursor]
+        return listed, await self._records.count_documents(query)
+
     async def duplicates(self, query: Document, key: str) -> list[Document]:
         """Values of `key` (`learn_ref` or `uln`) held by more than one selected ILR."""
         match = dict(query)

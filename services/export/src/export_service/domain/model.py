@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
@@ -162,3 +162,16 @@ def disappeared(
         if len(missing) < cap:
             missing.append(ref)
     return Disappeared(missing, count)
+
+
+def why_not_selected(
+    record: Mapping[str, Any], statuses: Sequence[str], programme_ids: Sequence[str] | None
+) -> str:
+    """Why a learner of the year is not in a build, in the admin's words."""
+    if record.get("deleted"):
+        return "withdrawn"
+    if record.get("status") not in statuses:
+        return f"status {record.get('status')} was not chosen for this build"
+    if programme_ids and record.get("programme_id") not in programme_ids:
+        return "its programme was not chosen for this build"
+    return "not selected"

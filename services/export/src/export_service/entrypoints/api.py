@@ -114,6 +114,13 @@ class DuplicateUln(BaseModel):
     LearnRefNumbers: list[str]
 
 
+class NotSelected(BaseModel):
+    LearnRefNumber: str | None
+    ilr_id: str | None
+    status: str | None
+    reason: str
+
+
 class PreSubmission(BaseModel):
     previous_export_id: str | None
     learner_count_change: int | None
@@ -121,6 +128,11 @@ class PreSubmission(BaseModel):
     disappeared_count: int
     duplicate_ulns: list[DuplicateUln]
     duplicate_learn_refs: list[str]
+    not_selected: list[NotSelected] = Field(
+        default_factory=list,
+        description="The year's learners this build left out before any check (first 500)",
+    )
+    not_selected_count: int = 0
 
 
 class ExportOut(BaseModel):

@@ -48,6 +48,7 @@ from export_service.domain.model import (
     Tally,
     file_name,
     serial_text,
+    why_not_selected,
 )
 from ilr_shared.logging import get_logger
 from ilr_shared.mongo import Document
@@ -267,6 +268,25 @@ class ExportBuilder:
 
     # ---------------------------------------------------------------- checks
 
+    async def _not_selected(self, job: Document) -> Document:
+        """Every learner of the year this build leaves out before any check, and why."""
+        statuses, programme_ids = job["statuses"], job.get("programme_ids")
+        listed, count = await self.records.not_selected(
+            job["tenant"], job["academic_year"], statuses, programme_ids, LIST_CAP
+        )
+        return {
+            "not_selected": [
+                {
+                    "LearnRefNumber": doc.get("learn_ref"),
+                    "ilr_id": doc.get("ilr_id"),
+                    "status": doc.get("status"),
+                    "reason": why_not_selected(doc, statuses, programme_ids),
+                }
+                for doc in listed
+            ],
+            "not_selected_count": count,
+        }
+
     async def pre_submission(self, job: Document, result: BuildResult) -> Document:
         """Against the last export of the year: learners that disappeared, count change,
         duplicates in this selection."""
@@ -284,6 +304,7 @@ class ExportBuilder:
                 for d in result.duplicate_ulns
             ][:LIST_CAP],
             "duplicate_learn_refs": [d["value"] for d in result.duplicate_learn_refs][:LIST_CAP],
+            **await self._not_selected(job),
         }
         if previous is not None:
             missing, count = await disappeared(
