@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
-from .. import derived as _derived  # noqa: F401  (registers DD35)
 from ..access import (
     Delivery,
     Record,
@@ -22,10 +21,10 @@ from ..access import (
     same_code,
     text,
 )
+from ..derived.dd35 import devolved_funding
 from ..model import Hit, ValidationContext
 from ..registry import (
     CONTRACTS,
-    DERIVED,
     LARS,
     ORGANISATIONS,
     SOURCE_CSV,
@@ -154,7 +153,7 @@ def starts_after(d: Delivery, on: date | None) -> bool:
 
 def combined_authority(d: Delivery, ctx: ValidationContext) -> bool:
     """DD35 = Y: the aim's Source of funding is a Combined Authority."""
-    return bool(DERIVED["DD35"](d, ctx.academic_year))
+    return devolved_funding(d, ctx.academic_year)
 
 
 def is_restart(d: Delivery) -> bool:

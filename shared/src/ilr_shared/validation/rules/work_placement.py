@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import date
 
-from .. import derived as _derived  # noqa: F401  (registers DD14)
 from ..access import Delivery, Record, children, day, deliveries, is_known, text
+from ..derived.dd14 import work_place_emp_id_check_digit
 from ..model import Hit, ValidationContext
-from ..registry import DERIVED, EMPLOYERS, needs_reference_data, rule
+from ..registry import EMPLOYERS, needs_reference_data, rule
 from .common import valid_lookup
 
 PLACEMENT = "LearningDeliveryWorkPlacement"
@@ -52,7 +52,7 @@ def _emp_id_check_digit_wrong(d: Delivery, placement: Record, ctx: ValidationCon
     emp_id = text(placement, "WorkPlaceEmpId")
     if emp_id is None or emp_id == UNKNOWN_EMPLOYER:
         return False
-    return DERIVED["DD14"](emp_id) != emp_id[8:9]
+    return work_place_emp_id_check_digit(emp_id) != emp_id[8:9]
 
 
 @rule("WorkPlacement_01")
