@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -14,9 +12,46 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ilr_shared.auth import refusal_before_dependencies
+from ilr_shared.cursors import decode_cursor, encode_cursor
+from ilr_shared.errors import (
+    ConflictError,
+    DomainError,
+    ForbiddenError,
+    InvalidInputError,
+    NotFoundError,
+    PreconditionRequiredError,
+    StaleVersionError,
+    not_found,
+)
 from ilr_shared.logging import get_logger
 
 log = get_logger(__name__)
+
+__all__ = [
+    "ApiError",
+    "decode_cursor",
+    "encode_cursor",
+    "install_error_handlers",
+    "not_found",
+    "status_of",
+]
+
+# The one mapping of domain refusals to HTTP statuses, for every service.
+_STATUS_OF: dict[type[DomainError], int] = {
+    InvalidInputError: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    NotFoundError: status.HTTP_404_NOT_FOUND,
+    ForbiddenError: status.HTTP_403_FORBIDDEN,
+    ConflictError: status.HTTP_409_CONFLICT,
+    StaleVersionError: status.HTTP_412_PRECONDITION_FAILED,
+    PreconditionRequiredError: status.HTTP_428_PRECONDITION_REQUIRED,
+}
+
+
+def status_of(error: DomainError) -> int:
+    for kind in type(error).__mro__:
+        if kind in _STATUS_OF:
+            return _STATUS_OF[kind]
+    return status.HTTP_400_BAD_REQUEST
 
 
 class ApiError(Exception):
@@ -36,10 +71,6 @@ class ApiError(Exception):
         self.errors = errors or []
         self.headers = headers
         self.extra = extra
-
-
-def not_found(what: str) -> ApiError:
-    return ApiError(status.HTTP_404_NOT_FOUND, f"{what} not found")
 
 
 def field_path(location: tuple[int | str, ...] | list[int | str]) -> str:
@@ -87,7 +118,13 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(_error_body("Internal error", []), 500)
 
     app.add_exception_handler(RequestValidationError, on_validation)
+
+    async def on_domain_error(_: Request, exc: Exception) -> Response:
+        assert isinstance(exc, DomainError)
+        return JSONResponse(_error_body(exc.message, exc.errors(), **exc.extra), status_of(exc))
+
     app.add_exception_handler(ApiError, on_api_error)
+    app.add_exception_handler(DomainError, on_domain_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(HTTPException, on_http_error)
     app.add_exception_handler(Exception, on_unexpected)
@@ -115,24 +152,6 @@ def ops_router(readiness: Callable[[], Awaitable[dict[str, bool]]]) -> APIRouter
         return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router
-
-
-def encode_cursor(values: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(values, default=str).encode()).decode()
-
-
-def decode_cursor(cursor: str) -> dict[str, Any]:
-    try:
-        decoded = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError(
-            422, "The cursor is not valid", [{"path": "query.cursor", "message": "bad cursor"}]
-        ) from exc
-    if not isinstance(decoded, dict):
-        raise ApiError(
-            422, "The cursor is not valid", [{"path": "query.cursor", "message": "bad cursor"}]
-        )
-    return decoded
 
 
 def etag_for(resource_id: str, version: int) -> str:
