@@ -40,6 +40,7 @@ from export_service.adapters.repository import Collections, RecordsProjection  #
 from export_service.config import Settings  # noqa: E402
 from export_service.domain.model import Tally  # noqa: E402
 from export_service.service_layer.build import ExportBuilder  # noqa: E402
+from export_service.service_layer.worker import progress_fields  # noqa: E402
 from tests.support.servers import start_mongo  # noqa: E402
 from tests.unit.export.factory import projection_doc  # noqa: E402
 
@@ -122,12 +123,7 @@ async def run_one(url: str, n: int, trace: bool) -> dict[str, Any]:
 
         async def progress(tally: Tally, total: int) -> bool:
             # the same per-batch write the job worker makes
-            return await builder.jobs.update_owned(
-                job_id,
-                "bench",
-                {"$set": {"progress": {"done": tally.done, "total": total},
-                          "counts": {"included": tally.included, "left_out": tally.left_out}}},
-            )  # fmt: skip
+            return await builder.jobs.set_owned(job_id, "bench", progress_fields(tally, total))
 
         if trace:
             tracemalloc.start()

@@ -5,8 +5,8 @@ SecantusDB via tests.support.servers.start_mongo), and the ILR and export servic
 uvicorn subprocesses (started the way deploy/local/launcher.py starts them). It then
 
 1. seeds --ilrs ILR documents (default 50,000) straight into the ILR service's database
-   with the driver, built by the service's own code (`ilr_service.service_layer.changes.
-   new_document` over `prefill` of a rendered template), so the documents, their version-1
+   with the driver, built by the service's own code (`ilr_service.adapters.documents.
+   new_documents` over `prefill` of a rendered template), so the documents, their version-1
    history documents and the stored template have exactly the shape the service writes
    (the outbox is left empty: these ILRs were "published" long ago);
 2. sends --requests mixed requests with at most --concurrency in flight (httpx
@@ -50,11 +50,12 @@ import httpx  # noqa: E402
 import nats  # noqa: E402
 from pymongo import AsyncMongoClient  # noqa: E402
 
-from ilr_service.adapters import ilr_model  # noqa: E402
+from ilr_service.adapters.documents import new_documents  # noqa: E402
 from ilr_service.adapters.repository import IlrRepository  # noqa: E402
+from ilr_service.domain import ilr_model  # noqa: E402
+from ilr_service.domain.ilr import SYSTEM, Change, create, ilr_id_for  # noqa: E402
 from ilr_service.domain.record import Enrolment, prefill  # noqa: E402
-from ilr_service.service_layer.changes import ilr_id_for, new_document  # noqa: E402
-from ilr_service.service_layer.commands import IlrCommands  # noqa: E402
+from ilr_service.service_layer.queries import IlrQueries  # noqa: E402
 from ilr_shared.auth import Principal, Role  # noqa: E402
 from tests.e2e.support import make_uln  # noqa: E402
 from tests.integration.faults.support import (  # noqa: E402
@@ -142,15 +143,17 @@ def build_documents(
             learner=learner(i), learn_start_date="2026-09-01", learn_plan_end_date="2027-12-01"
         )
         enrolment_id = f"enr_seed_{i:08d}"
-        document, version_doc = new_document(
-            tenant=TENANT,
-            ilr_id=ilr_id_for(TENANT, enrolment_id),
-            programme_id=PROGRAMME,
-            enrolment_id=enrolment_id,
-            academic_year=YEAR,
-            enrolment=enrolment,
-            state=prefill(enrolment, rendered),
-            source_event=str(uuid.uuid4()),
+        document, version_doc = new_documents(
+            create(
+                tenant=TENANT,
+                ilr_id=ilr_id_for(TENANT, enrolment_id),
+                programme_id=PROGRAMME,
+                enrolment_id=enrolment_id,
+                academic_year=YEAR,
+                enrolment=enrolment,
+                change=Change(prefill(enrolment, rendered), SYSTEM, "enrolment", "create"),
+                source_event=str(uuid.uuid4()),
+            )
         )
         document.pop("_outbox", None)
         document.pop("_outbox_pending", None)
@@ -166,7 +169,7 @@ async def measure_floor(database: Any, n_ilrs: int, rounds: int = 5) -> dict[str
     """p50 ms of each request kind run by the service layer in-process, one at a time, on
     the quiet database after the load: what the database alone costs, without HTTP,
     auth, JSON or other requests (the GET is the service's load + view)."""
-    commands = IlrCommands(IlrRepository(database))
+    commands = IlrQueries(IlrRepository(database))
     admin = Principal(sub="bench", tenant=TENANT, roles=frozenset({Role.ADMIN}))
     rng = random.Random(7)
     timings: dict[str, list[float]] = {}

@@ -1,7 +1,7 @@
 """ILR search latency (median and p95 per kind of query) with N ILRs in the database.
 
 Seeds N ILRs in the service's document shape (built by the service's own code,
-`changes.new_document`, for realistic learners: names, valid ULNs, learner references,
+`documents.new_documents`, for realistic learners: names, valid ULNs, learner references,
 several programmes, a spread of statuses and update times), written with bulk
 `insert_many` under the indexes the repository creates (`IlrRepository.ensure_indexes`).
 Then runs `GET /api/ilrs` through the whole HTTP app in-process (httpx ASGI transport:

@@ -2,7 +2,7 @@
 driver-only floor measured on the same MongoDB server in the same run.
 
 1. Seeds N ILRs of one programme in the service's own document shape: every document and
-   its first version are built by the service's code (`changes.new_document` with the
+   its first version are built by the service's code (`documents.new_documents` with the
    state from `record.prefill` and the template rendered by the service's `Renderer`),
    then written with bulk `insert_many` (the enrolment handler writes the same documents
    one event at a time; see bench/ingest_bench.py for that path).
@@ -48,10 +48,13 @@ import structlog  # noqa: E402
 from pymongo import AsyncMongoClient, ReplaceOne  # noqa: E402
 from pymongo.asynchronous.collection import AsyncCollection  # noqa: E402
 
+from ilr_service.adapters.documents import new_documents  # noqa: E402
 from ilr_service.adapters.repository import IlrRepository  # noqa: E402
+from ilr_service.domain.ilr import SYSTEM, Change, create, ilr_id_for  # noqa: E402
 from ilr_service.domain.record import Enrolment, prefill  # noqa: E402
-from ilr_service.service_layer.changes import ilr_id_for, new_document  # noqa: E402
-from ilr_service.service_layer.events import EventHandlers, Renderer  # noqa: E402
+from ilr_service.domain.reference import StoredTemplate  # noqa: E402
+from ilr_service.service_layer.events import EventHandlers  # noqa: E402
+from ilr_service.service_layer.templates import Renderer  # noqa: E402
 from ilr_shared.events import EventType, TemplateChanged, make_event  # noqa: E402
 from ilr_shared.outbox import OUTBOX_FIELD, PENDING_FIELD, ensure_outbox_index  # noqa: E402
 from tests.e2e.support import make_uln  # noqa: E402
@@ -183,7 +186,7 @@ def template_event(programme_id: str, revision: int, template: dict[str, Any]) -
 
 
 def build_documents(
-    template_doc: dict[str, Any] | None,
+    template_doc: StoredTemplate | None,
     programme_id: str,
     start: int,
     count: int,
@@ -199,15 +202,18 @@ def build_documents(
             learn_start_date=(date(2026, 8, 1) + timedelta(days=i % 60)).isoformat(),
             learn_plan_end_date=date(2027, 12, 1).isoformat(),
         )
-        document, version_doc = new_document(
-            tenant=TENANT,
-            ilr_id=ilr_id_for(TENANT, enrolment_id),
-            programme_id=programme_id,
-            enrolment_id=enrolment_id,
-            academic_year=ACADEMIC_YEAR,
-            enrolment=enrolment,
-            state=prefill(enrolment, renderer.for_enrolment(enrolment, ACADEMIC_YEAR)),
-            source_event=str(uuid.uuid4()),
+        state = prefill(enrolment, renderer.for_enrolment(enrolment, ACADEMIC_YEAR))
+        document, version_doc = new_documents(
+            create(
+                tenant=TENANT,
+                ilr_id=ilr_id_for(TENANT, enrolment_id),
+                programme_id=programme_id,
+                enrolment_id=enrolment_id,
+                academic_year=ACADEMIC_YEAR,
+                enrolment=enrolment,
+                change=Change(state, SYSTEM, "enrolment", "create"),
+                source_event=str(uuid.uuid4()),
+            )
         )
         # As after the relay published the creation event.
         document.pop(OUTBOX_FIELD, None)

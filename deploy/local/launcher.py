@@ -1,23 +1,7 @@
 """Local launcher: the whole ILR platform on one machine, without Docker.
 
-Started by `./run.sh` (which installs what is missing first), or directly:
-
-    uv run python -m deploy.local.launcher [--gateway-port 8000] [--data-dir var]
-
-What it runs, each as a child process with its log in `<data-dir>/log/<name>.log`:
-
-- NATS JetStream: the server at `NATS_URL` (default nats://127.0.0.1:4222) when it answers,
-  else a `nats-server -js` of its own with its store in `<data-dir>/nats`;
-- MongoDB: `MONGODB_URL` when set, else a SecantusDB server (`secantusd-py` from the
-  virtualenv, a MongoDB-wire-compatible dev server) with its data in `<data-dir>/mongo`;
-- the programmes, ilr and export services (uvicorn), each waited for on `/readyz`;
-- nginx as the gateway on one origin (`--gateway-port`, env GATEWAY_PORT, default 8000):
-  `/api/programmes*`, `/api/ilrs*` and `/api/rules*`, `/api/exports*` to the services, `/` to
-  the admin app.
-
-It supervises the children (a crashed service is restarted with back-off), stops
-everything in order on Ctrl-C or SIGTERM, and its children die with it if it is killed
-(they run in a process group of their own with a parent-death signal).
+Started by `./run.sh`, or `uv run python -m deploy.local.launcher [--gateway-port 8000]
+[--data-dir var]`; what it runs and how it supervises: docs/ENGINEERING.md "The local launcher".
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """Real servers for tests and benchmarks: a private NATS JetStream and a MongoDB wire server.
 
-MongoDB is chosen as DESIGN.md says: `MONGODB_URL` if set, else a testcontainers MongoDB
-replica set if a Docker engine answers, else a SecantusDB server (`secantusd-py`) started
-on a free port with its data in a temporary folder.
+MongoDB: `MONGODB_URL` if set, else a testcontainers MongoDB replica set if a Docker engine
+answers, else a SecantusDB server (`secantusd-py`) on a free port in a temporary folder.
 """
 
 from __future__ import annotations

@@ -1,31 +1,27 @@
 """Transactional outbox: events ride in the same document write as the state change.
 
-A writer adds events to the document's `_outbox` array in the very update that changes
-the document, so the change and its events commit atomically. The relay publishes what
-is pending and removes it afterwards; a crash in between publishes again, and JetStream's
-`Nats-Msg-Id` de-duplication plus idempotent consumers make that harmless.
+The relay publishes what is pending and removes it afterwards; a crash in between publishes
+again, which JetStream's `Nats-Msg-Id` de-duplication and idempotent consumers make harmless.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from prometheus_client import Counter
 from pymongo import ASCENDING, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 
 from ilr_shared.events import EventEnvelope
-from ilr_shared.logging import get_logger
 from ilr_shared.messaging import EventPublisher
 from ilr_shared.mongo import Document
+from ilr_shared.polling import PollLoop
 
 OUTBOX_FIELD = "_outbox"
 PENDING_FIELD = "_outbox_pending"
 
-log = get_logger(__name__)
 PUBLISHED = Counter("ilr_outbox_published_total", "Events published by the outbox relay")
 
 
@@ -74,27 +70,21 @@ class OutboxRelay:
     ) -> None:
         self._collections = collections
         self._publisher = publisher
-        self._poll_interval_s = poll_interval_s
         self._batch_size = batch_size
         self._max_in_flight = max(1, max_in_flight)
-        self._wakeup = asyncio.Event()
+        self._loop = PollLoop(
+            self._publish_round, poll_interval_s, "outbox.relay_error", error_pause_s=1.0
+        )
 
     def kick(self) -> None:
         """Called after a commit so events leave at once instead of at the next poll."""
-        self._wakeup.set()
+        self._loop.kick()
 
     async def run(self) -> None:
-        while True:
-            try:
-                published = await self.publish_pending()
-            except Exception as exc:  # NATS or Mongo away: keep trying, lose nothing
-                log.warning("outbox.relay_error", error=f"{type(exc).__name__}: {exc}")
-                published = 0
-                await asyncio.sleep(1.0)
-            if published == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wakeup.wait(), self._poll_interval_s)
-                self._wakeup.clear()
+        await self._loop.run()
+
+    async def _publish_round(self) -> bool:
+        return await self.publish_pending() > 0
 
     async def publish_pending(self) -> int:
         total = 0
@@ -186,6 +176,24 @@ class OutboxRelay:
                 )
             )
         await collection.bulk_write(pulls, ordered=True)
+
+
+class RelayHolder(Protocol):
+    """What holds a service's relay once it has started (`service_app.Runtime`)."""
+
+    relay: OutboxRelay | None
+
+
+class RelayKick:
+    """Wakes a service's relay after a commit, so its events leave at once (a no-op until
+    the relay has started)."""
+
+    def __init__(self, holder: RelayHolder) -> None:
+        self._holder = holder
+
+    def changed(self) -> None:
+        if self._holder.relay is not None:
+            self._holder.relay.kick()
 
 
 def _holds_exactly(document_id: Any, ids: list[str]) -> dict[str, Any]:

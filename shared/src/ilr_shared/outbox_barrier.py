@@ -1,14 +1,7 @@
 """Asks a service whether a tenant's committed events have all left its outbox.
 
-A reader of another service's events (the export's projection of ILR records) can only
-wait for what is already on the stream. Events still in the writer's outbox (committed,
-not yet relayed) are invisible to it. Each service with an outbox therefore answers a core
-NATS request on `rpc.outbox.<source>.<ukprn>.pending` with the number of the tenant's
-documents whose events are still unpublished; once it is 0, everything the tenant
-committed before the question is on the stream. `<source>` is the subject prefix of the
-events the service publishes (`programmes`, `ilr`, `exports`), so the reader names the
-events it waits for, not a deployment's service name. (`rpc.>` belongs to no stream, so
-the request is answered by the service, not stored by JetStream.)
+Answered on `rpc.outbox.<source>.<ukprn>.pending` with how many of the tenant's documents
+still hold unpublished events; docs/ENGINEERING.md "The outbox barrier" says why.
 """
 
 from __future__ import annotations
@@ -64,6 +57,6 @@ async def pending_in_outbox(
         reply = await connection.request(
             outbox_pending_subject(source, tenant), b"", timeout=timeout_s
         )
-    except (nats.errors.NoRespondersError, nats.errors.TimeoutError):
+    except (nats.errors.NoRespondersError, TimeoutError):  # nats' TimeoutError subclasses it
         return None
     return int(json.loads(reply.data)["pending"])

@@ -1,20 +1,8 @@
 """The ILR template of a programme: what every enrolled learner's ILR is prefilled with.
 
-Shared by the programmes service (which stores and validates templates) and the ILR
-service (which prefills learners' deliveries with `render_deliveries`).
-
-Template fields that are ILR elements use the official names (``ProgType``,
-``LearningDelivery``, ``AppFinRecord`` ...); template-only settings are snake_case
-(``planned_duration_months``, ``planned_otj_hours``, ``offset_days``, ``key``).
-
-Public API:
-
-* `IlrTemplate`, `TemplateDelivery`, `TemplateFAM`, `TemplateAppFin` (pydantic, extra forbidden)
-* `validate_template(template, academic_year) -> list[TemplateProblem]` (empty = valid)
-* `render_deliveries(template, learn_start_date, *, academic_year, learn_plan_end_date)`
-  -> ``[(key, LearningDelivery dict), ...]`` in canonical JSON form
-* `plan_end_date(start, months)`, `strip_invalid_codes(template, academic_year)` (rollover),
-  `template_code_lists(academic_year)` (for forms), `coded_fields(template)`
+Validated and stored by the programmes service, rendered into learners' deliveries by the
+ILR service (`render_deliveries`). ILR elements keep their official names (``ProgType``);
+template-only settings are snake_case (``planned_otj_hours``). See docs/ENGINEERING.md.
 """
 
 from __future__ import annotations
@@ -239,71 +227,91 @@ def _key_problems(tpl: IlrTemplate) -> list[TemplateProblem]:
 
 def _aim_problems(tpl: IlrTemplate) -> list[TemplateProblem]:
     problems = []
-    programme_aims: list[int] = []
-    apprenticeship = False
     for i, delivery in enumerate(tpl.LearningDelivery):
         base = f"LearningDelivery[{i}]"
-        prog_type = tpl.effective(delivery, "ProgType")
-        std_code = tpl.effective(delivery, "StdCode")
-        fund_model = tpl.effective(delivery, "FundModel")
-        if prog_type == APPRENTICESHIP_STANDARD or fund_model == FM_APPRENTICESHIPS:
-            apprenticeship = True
-        if delivery.LearnAimRef.upper() == PROGRAMME_AIM_REF and delivery.AimType != PROGRAMME_AIM:
-            problems.append(
-                TemplateProblem(
-                    f"{base}.AimType",
-                    f"{PROGRAMME_AIM_REF} is the programme aim: its AimType must be 1",
-                    "programme_aim_type",
-                )
-            )
-        if delivery.AimType == PROGRAMME_AIM:
-            programme_aims.append(i)
-            if delivery.LearnAimRef.upper() != PROGRAMME_AIM_REF:
-                problems.append(
-                    TemplateProblem(
-                        f"{base}.LearnAimRef",
-                        f"a programme aim (AimType 1) must have LearnAimRef {PROGRAMME_AIM_REF}",
-                        "programme_aim_ref",
-                    )
-                )
-        if std_code is not None and prog_type != APPRENTICESHIP_STANDARD:
-            problems.append(
-                TemplateProblem(
-                    _where(delivery, base, "StdCode"),
-                    "StdCode may only be given for an apprenticeship standard (ProgType 25)",
-                    "stdcode_without_progtype",
-                )
-            )
-        if prog_type == APPRENTICESHIP_STANDARD and std_code is None:
-            problems.append(
-                TemplateProblem(
-                    _where(delivery, base, "StdCode"),
-                    "an apprenticeship standard (ProgType 25) needs its StdCode",
-                    "stdcode_missing",
-                )
-            )
-        if (
-            fund_model == FM_APPRENTICESHIPS
-            and delivery.AimType == PROGRAMME_AIM
-            and not any(fin.AFinType == TNP for fin in delivery.AppFinRecord)
-        ):
-            problems.append(
-                TemplateProblem(
-                    f"{base}.AppFinRecord",
-                    "an apprenticeship programme aim (FundModel 36) needs a TNP price",
-                    "tnp_missing",
-                )
-            )
-    if apprenticeship and len(programme_aims) != 1:
-        problems.append(
-            TemplateProblem(
-                "LearningDelivery",
-                "an apprenticeship needs exactly one programme aim "
-                f"({PROGRAMME_AIM_REF}, AimType 1); found {len(programme_aims)}",
-                "programme_aim_count",
-            )
-        )
+        problems += _programme_aim_problems(delivery, base)
+        problems += _standard_code_problems(tpl, delivery, base)
+        problems += _price_problems(tpl, delivery, base)
+    problems += _programme_aim_count_problems(tpl)
     return problems
+
+
+def _programme_aim_problems(delivery: TemplateDelivery, base: str) -> list[TemplateProblem]:
+    """ZPROG001 and AimType 1 go together."""
+    is_programme_ref = delivery.LearnAimRef.upper() == PROGRAMME_AIM_REF
+    if is_programme_ref and delivery.AimType != PROGRAMME_AIM:
+        return [
+            TemplateProblem(
+                f"{base}.AimType",
+                f"{PROGRAMME_AIM_REF} is the programme aim: its AimType must be 1",
+                "programme_aim_type",
+            )
+        ]
+    if delivery.AimType == PROGRAMME_AIM and not is_programme_ref:
+        return [
+            TemplateProblem(
+                f"{base}.LearnAimRef",
+                f"a programme aim (AimType 1) must have LearnAimRef {PROGRAMME_AIM_REF}",
+                "programme_aim_ref",
+            )
+        ]
+    return []
+
+
+def _standard_code_problems(
+    tpl: IlrTemplate, delivery: TemplateDelivery, base: str
+) -> list[TemplateProblem]:
+    """A StdCode exactly when the aim is an apprenticeship standard (ProgType 25)."""
+    is_standard = tpl.effective(delivery, "ProgType") == APPRENTICESHIP_STANDARD
+    has_code = tpl.effective(delivery, "StdCode") is not None
+    if has_code == is_standard:
+        return []
+    if has_code:
+        message = "StdCode may only be given for an apprenticeship standard (ProgType 25)"
+        kind = "stdcode_without_progtype"
+    else:
+        message = "an apprenticeship standard (ProgType 25) needs its StdCode"
+        kind = "stdcode_missing"
+    return [TemplateProblem(_where(delivery, base, "StdCode"), message, kind)]
+
+
+def _price_problems(
+    tpl: IlrTemplate, delivery: TemplateDelivery, base: str
+) -> list[TemplateProblem]:
+    """An apprenticeship programme aim (FundModel 36) carries its TNP price."""
+    if (
+        tpl.effective(delivery, "FundModel") == FM_APPRENTICESHIPS
+        and delivery.AimType == PROGRAMME_AIM
+        and not any(fin.AFinType == TNP for fin in delivery.AppFinRecord)
+    ):
+        return [
+            TemplateProblem(
+                f"{base}.AppFinRecord",
+                "an apprenticeship programme aim (FundModel 36) needs a TNP price",
+                "tnp_missing",
+            )
+        ]
+    return []
+
+
+def _programme_aim_count_problems(tpl: IlrTemplate) -> list[TemplateProblem]:
+    """An apprenticeship has exactly one programme aim."""
+    apprenticeship = any(
+        tpl.effective(delivery, "ProgType") == APPRENTICESHIP_STANDARD
+        or tpl.effective(delivery, "FundModel") == FM_APPRENTICESHIPS
+        for delivery in tpl.LearningDelivery
+    )
+    count = sum(1 for delivery in tpl.LearningDelivery if delivery.AimType == PROGRAMME_AIM)
+    if not apprenticeship or count == 1:
+        return []
+    return [
+        TemplateProblem(
+            "LearningDelivery",
+            "an apprenticeship needs exactly one programme aim "
+            f"({PROGRAMME_AIM_REF}, AimType 1); found {count}",
+            "programme_aim_count",
+        )
+    ]
 
 
 def _where(delivery: TemplateDelivery, base: str, name: str) -> str:

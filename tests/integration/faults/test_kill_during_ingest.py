@@ -18,7 +18,7 @@ import httpx
 import pytest
 from pymongo import AsyncMongoClient
 
-from ilr_service.service_layer.changes import ilr_id_for
+from ilr_service.domain.ilr import ilr_id_for
 from tests.integration.faults.conftest import Services
 from tests.integration.faults.support import (
     TENANT,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from ilr_service.adapters.ilr_file import read_file
 from ilr_service.domain.importing import (
     IMPORT,
     ImportFileError,
     import_enrolment,
     new_import_state,
-    read_file,
     reimport_state,
     template_aims,
     tenant_problems,

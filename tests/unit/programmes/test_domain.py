@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
+from ilr_shared.errors import InvalidInputError
 from ilr_shared.template import IlrTemplate
-from programmes_service.domain.errors import InvalidInputError
 from programmes_service.domain.model import (
     check_academic_year,
     check_enrolment_dates,

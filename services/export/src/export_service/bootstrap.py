@@ -19,6 +19,7 @@ from export_service.entrypoints.consumers import DURABLE, record_changed_consume
 from export_service.service_layer.build import ExportBuilder, utc_now
 from export_service.service_layer.worker import ExportWorker
 from ilr_shared.events import EventType, subject_prefix
+from ilr_shared.outbox import RelayKick
 from ilr_shared.service_app import Runtime, Wiring, create_service_app
 
 
@@ -40,10 +41,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         worker = ExportWorker(builder, projection_sync=sync.wait_caught_up)
 
-        def kick_outbox() -> None:
-            if runtime.relay is not None:
-                runtime.relay.kick()
-
         services = ExportServices(
             jobs=ExportJobs(collections.exports),
             items=ExportItems(collections.items),
@@ -51,7 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             worker=worker,
             settings=settings,
             clock=utc_now,
-            kick_outbox=kick_outbox,
+            kick_outbox=RelayKick(runtime).changed,
             serials=FileSerials(collections.serials),
         )
         return Wiring(

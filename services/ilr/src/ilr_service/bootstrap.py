@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from ilr_service.adapters.relay import RelayKick
 from ilr_service.adapters.repository import IlrRepository
 from ilr_service.config import Settings
 from ilr_service.entrypoints.api import router
@@ -13,6 +14,7 @@ from ilr_service.entrypoints.rules_api import router as rules_router
 from ilr_service.service_layer.commands import IlrCommands
 from ilr_service.service_layer.events import EventHandlers
 from ilr_service.service_layer.importing import IlrImporter, ImportSettings
+from ilr_service.service_layer.queries import IlrQueries
 from ilr_shared.events import EventType
 from ilr_shared.service_app import Runtime, Wiring, create_service_app
 
@@ -31,11 +33,7 @@ def create_app(
             runtime.database, runtime.mongo, use_transactions=settings.use_transactions
         )
         await repository.ensure_indexes()
-
-        def kick() -> None:
-            if runtime.relay is not None:
-                runtime.relay.kick()
-
+        kick = RelayKick(runtime)
         handlers = EventHandlers(repository, kick, batch_size=settings.template_batch_size)
         return Wiring(
             consumers=consumers(handlers),
@@ -44,6 +42,7 @@ def create_app(
             state={
                 "ilr_repository": repository,
                 "ilr_commands": IlrCommands(repository, kick),
+                "ilr_queries": IlrQueries(repository),
                 "ilr_event_handlers": handlers,
                 "ilr_importer": IlrImporter(repository, kick, import_settings),
             },

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import FastAPI
 
 from ilr_shared.events import EventType
+from ilr_shared.outbox import RelayKick
 from ilr_shared.service_app import Runtime, Wiring, create_service_app
 
 from .adapters.repository import EnrolmentRepository, ProgrammeRepository
 from .config import API_PREFIX, DEFAULT_DATABASE, Settings
-from .domain.errors import DomainError
 from .entrypoints.api import router
 from .service_layer.services import ProgrammesService
 
@@ -23,11 +22,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         enrolments = EnrolmentRepository(runtime.database)
         await programmes.ensure_indexes()
         await enrolments.ensure_indexes()
-
-        def notify() -> None:
-            if runtime.relay is not None:
-                runtime.relay.kick()
-
+        notify = RelayKick(runtime).changed
         service = ProgrammesService(programmes, enrolments, notify, settings.write_retries)
         return Wiring(
             outbox_collections=[programmes.collection, enrolments.collection],
@@ -40,7 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ],
         )
 
-    app = create_service_app(
+    return create_service_app(
         title="ILR programmes",
         api_prefix=API_PREFIX,
         settings=settings,
@@ -48,11 +43,3 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=[router],
         wire=wire,
     )
-
-    async def on_domain_error(_: Request, exc: Exception) -> Response:
-        assert isinstance(exc, DomainError)
-        errors = [{"path": p.path, "message": p.message, "type": p.type} for p in exc.problems]
-        return JSONResponse({"detail": exc.message, "errors": errors}, exc.status)
-
-    app.add_exception_handler(DomainError, on_domain_error)
-    return app

@@ -1,11 +1,8 @@
-"""Code lists per academic year: one accessor over ``codes_YYYY_YY`` modules.
+"""Code lists per academic year: one accessor over the ``codes_YYYY_YY`` modules.
 
-List names are the XSD element names (``FundModel``, ``ProgType``, ``LearnDelFAMType``,
-``AFinType``, ``HRSType`` ...). Codes that depend on a type are listed as
-``"<CodeElement>.<Type>"``, e.g. ``"LearnDelFAMCode.SOF"``, ``"LearnFAMCode.LSR"``,
-``"AFinCode.TNP"``, ``"HRSCode.HRS"``, ``"ESMCode.EII"``.
-Codes are compared as their XML text, so ``is_valid_code(y, "FundModel", 36)`` and
-``is_valid_code(y, "FundModel", "36")`` agree; DAM/LDM codes keep leading zeros ("023").
+List names are XSD element names (``FundModel``); typed codes are ``"<CodeElement>.<Type>"``
+(``"LearnDelFAMCode.SOF"``). Codes compare as XML text: ``36`` and ``"36"`` agree, and
+DAM/LDM codes keep leading zeros (``"023"``).
 """
 
 from __future__ import annotations

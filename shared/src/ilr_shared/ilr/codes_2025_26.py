@@ -1,15 +1,7 @@
 """ILR 2025/26 code lists (labels paraphrase the ILR specification 2025 to 2026).
 
-Each entry: list name -> CodeList. List names are the XSD element names; codes that
-depend on a type are ``"<CodeElement>.<Type>"`` (``"LearnDelFAMCode.SOF"``,
-``"LearnFAMCode.EHC"``, ``"ESMCode.BSI"``, ``"AFinCode.TNP"``). Codes the
-specification still lists with a "Valid to" date stay in their list with that date
-(``CodeList.valid_to``): the "valid lookup" rules accept them and the separate
-"Valid to" rules judge the date.
-
-An incomplete list (devolved area and learning delivery monitoring codes, published
-separately by DfE and changed during the year; event indicators; outcome grades)
-accepts any code of the field's shape; its labels cover the codes this platform knows.
+List name -> CodeList, named as in ``codes``. How dated and incomplete lists behave:
+docs/ENGINEERING.md "Code lists".
 """
 
 from __future__ import annotations

@@ -1,15 +1,7 @@
 """Pydantic models of the ILR ``Message`` tree, generated from each year's XSD at import.
 
-Every complex XSD element becomes a model named after the element; its fields are the
-child elements, same names, same order. Field types follow the XSD:
-
-* ``xs:int``/``xs:long`` -> ``int`` (strict: JSON numbers only, no bools or strings)
-* ``xs:decimal`` -> ``Decimal`` (accepts strings and numbers; dumps as a string)
-* ``xs:date`` -> ``date`` (accepts "YYYY-MM-DD", with or without an XSD time zone
-  such as "Z" or "+01:00", which is dropped, or a ``date``), ``xs:dateTime`` -> ``datetime``
-* strings keep length, pattern and enumeration facets (patterns use XSD semantics)
-* ``maxOccurs > 1`` -> ``list[...]`` with the XSD's min/max occurrences
-* ``minOccurs = 0`` -> optional with default ``None`` (dumped records omit it)
+Each complex element becomes a model of the same name whose fields are its child elements,
+in order; how XSD types map to Python: docs/ENGINEERING.md "The ILR record model".
 """
 
 from __future__ import annotations

@@ -1,15 +1,7 @@
 """The canonical JSON form of an ILR record and its schema validation.
 
-Canonical form (MongoDB documents, events, HTTP API, rule engine): a plain ``dict``
-keyed by the official XSD element names, in XSD order, where
-
-* dates are ISO strings ``"YYYY-MM-DD"`` (``xs:dateTime`` as ISO ``"YYYY-MM-DDTHH:MM:SS"``),
-* integers are JSON numbers,
-* decimals (``STULOAD``, ``PCOLAB``) are JSON **strings** in XSD lexical form, e.g.
-  ``"12.5"``, so no precision is lost; numbers are accepted on input,
-* an absent optional element is omitted (input ``None`` is accepted and treated as
-  absent; output never contains ``None``),
-* a repeatable element (``maxOccurs > 1``) is a list, omitted when empty.
+The form stored, sent in events and served (a ``dict`` keyed by XSD element names, in XSD
+order) is defined in docs/ENGINEERING.md "The ILR record model".
 """
 
 from __future__ import annotations

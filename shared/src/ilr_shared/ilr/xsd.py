@@ -1,9 +1,7 @@
-"""A small reader for the ILR XSDs.
+"""A small reader for the subset of XML Schema the ILR XSDs use.
 
-It understands exactly the subset of XML Schema the ILR files use (nested anonymous
-complex types with ``xs:sequence``, simple types restricting built-ins or a named
-simple type) and raises ``XsdError`` on anything else, so a future year's XSD that
-uses a new construct is noticed instead of silently mis-modelled.
+Anything outside it raises ``XsdError``, so a future year's XSD with a new construct is
+noticed instead of silently mis-modelled.
 """
 
 from __future__ import annotations

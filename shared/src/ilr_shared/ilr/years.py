@@ -30,9 +30,6 @@ class YearInfo:
     start: dt.date  # 1 August
     end: dt.date  # 31 July
 
-    def contains(self, day: dt.date) -> bool:
-        return self.start <= day <= self.end
-
 
 def _info(academic_year: str, namespace: str, xsd: str, sample: str | None) -> YearInfo:
     first = int(academic_year[:4])

@@ -1,10 +1,7 @@
 """The field-definition (FD_*) checks, generated from the official rules and the year's XSD.
 
-A rule ``FD_<Field>_<Check>`` names its element (case-insensitively, e.g. ``Tlout`` is
-``TLOut``) and its check: ``MA`` the element must be returned, ``AL`` its allowed length,
-``AP`` its allowed pattern, ``AR`` its allowed range, ``EO`` how often the entity may occur.
-The facets come from the XSD of the year (lengths, patterns, numeric bounds, occurrences);
-``EXPLICIT_RANGES`` holds the one range the rules state and the XSD does not.
+``FD_<Field>_<Check>``: ``MA`` returned, ``AL`` length, ``AP`` pattern, ``AR`` range, ``EO``
+occurrences; facets come from the XSD, ``EXPLICIT_RANGES`` from the rules alone.
 """
 
 from __future__ import annotations

@@ -1,10 +1,7 @@
 """File-level rules: the file name, the Header, the Message and a zip upload.
 
-Pure functions over what the import (or the export) has in hand; each official rule is
-registered in ``FILE_LEVEL`` under its name for the years it is published (2025/26 spells
-two of them with spaces). ``check_file_name``, ``check_header``, ``check_message`` and
-``check_zip`` run every registered rule of their stage and return ``Finding``s with an
-empty ``learn_ref_number``.
+Each rule is registered in ``FILE_LEVEL`` under its official name for its years; the
+``check_*`` functions run a stage's rules and return ``Finding``s with no learner.
 """
 
 from __future__ import annotations

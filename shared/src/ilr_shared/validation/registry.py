@@ -1,8 +1,7 @@
 """Rule registry: rules register themselves under their official names.
 
-Official rules that are not implemented are *declared* with the reason: the reference
-data they need (``needs_reference_data``) or why they cannot apply to a file this
-platform builds or imports (``not_applicable``). The catalogue reads both.
+Rules not implemented are *declared* with the reason (``needs_reference_data``,
+``not_applicable``); the catalogue reads both.
 """
 
 from __future__ import annotations

@@ -1,14 +1,7 @@
-"""Waits until the records projection holds every ILR change committed before a job ran.
-
-The export reads its own projection, fed by `ilr.<ukprn>.record.changed`. Without this, an
-export started the instant after an edit could take the version before it. Two waits:
-
-1. the ILR service's outbox: until it reports none of the tenant's records with events
-   still unpublished (committed but not yet relayed to the stream);
-2. the stream: its last sequence then is the watermark; the projection has caught up when
-   the durable consumer's ack floor has passed it, or nothing is pending at all.
-
-Both share one deadline; past it the job goes on, and says so.
+"""Waits until the records projection holds every ILR change committed before a job ran:
+first until the ILR service's outbox holds none of the tenant's events, then until the
+durable consumer has acked past the stream's last sequence (or nothing is pending). Both
+waits share one deadline; past it the job goes on, and says so.
 """
 
 from __future__ import annotations

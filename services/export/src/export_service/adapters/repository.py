@@ -1,11 +1,6 @@
-"""MongoDB collections of the export service (database `export` by default).
-
-* `records`       latest snapshot per ILR (projection of `ilr.<ukprn>.record.changed`)
-* `exports`       export jobs (also the outbox of `exports.<ukprn>.batch.submitted`)
-* `export_items`  one outcome per learner per export (report, submitted records, checks)
-* `file_serials`  the NN counter per provider and collection year
-* `export_files`  GridFS bucket of the XML files (see `files.py`)
-"""
+"""MongoDB collections of the export service: `records` (the ILR projection), `exports`
+(jobs; the outbox of `batch.submitted`), `export_items` (one outcome per learner per export),
+`file_serials` (NN per provider and year); the files' GridFS bucket is in `files.py`."""
 
 from __future__ import annotations
 
@@ -18,7 +13,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from export_service.domain.model import LearnerOutcome
+from ilr_shared.events import EventEnvelope
 from ilr_shared.mongo import Document
+from ilr_shared.outbox import merge_updates, outbox_push
 
 
 class Collections:
@@ -201,12 +198,15 @@ class ExportJobs:
             return_document=ReturnDocument.AFTER,
         )
 
-    async def update_owned(self, job_id: str, owner: str, update: Document) -> bool:
-        """Applies `update` only while `owner` still holds the running job."""
+    async def set_owned(self, job_id: str, owner: str, fields: Document) -> bool:
+        """Sets `fields` only while `owner` still holds the running job."""
         result = await self.collection.update_one(
-            {"_id": job_id, "owner": owner, "state": "running"}, update
+            {"_id": job_id, "owner": owner, "state": "running"}, {"$set": fields}
         )
         return result.matched_count == 1
+
+    async def get_owned(self, job_id: str, owner: str) -> Document | None:
+        return await self.collection.find_one({"_id": job_id, "owner": owner})
 
     async def previous(
         self, tenant: str, academic_year: str, export_id: str, created_at: dt.datetime
@@ -222,11 +222,13 @@ class ExportJobs:
         return None
 
     async def mark_submitted(
-        self, tenant: str, export_id: str, update: Document
+        self, tenant: str, export_id: str, fields: Document, events: Sequence[EventEnvelope]
     ) -> Document | None:
+        """Sets `fields` on a succeeded, not yet submitted export and queues `events` in its
+        outbox, in one write; None when the export is not (or no longer) in that state."""
         return await self.collection.find_one_and_update(
             {"_id": export_id, "tenant": tenant, "state": "succeeded", "submitted_at": None},
-            update,
+            merge_updates({"$set": fields}, outbox_push(events)),
             return_document=ReturnDocument.AFTER,
         )
 

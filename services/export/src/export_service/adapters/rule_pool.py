@@ -1,9 +1,6 @@
-"""The shared rule engine run in a separate process, one batch of learners at a time.
-
-Rules are pure Python and take most of a build's CPU; the XML thread (lxml building,
-XSD checks, writing) and the event loop take the rest. A worker process evaluates the
-rules for the next batch while the XML thread writes the current one, so a build uses
-both cores. With ``processes=0`` the rules run on the XML thread instead.
+"""The shared rule engine run in a separate process, one batch of learners at a time:
+the worker evaluates the next batch's rules while the XML thread writes the current one,
+so a build uses both cores. With ``processes=0`` the rules run on the XML thread.
 """
 
 from __future__ import annotations

@@ -30,8 +30,8 @@ from export_service.domain.model import (
 from export_service.service_layer import exports
 from export_service.service_layer.worker import ExportWorker
 from ilr_shared.auth import Principal, Role, require_roles
+from ilr_shared.errors import not_found
 from ilr_shared.events import ACADEMIC_YEAR_PATTERN
-from ilr_shared.http import ApiError, decode_cursor, encode_cursor, not_found
 
 PREFIX = "/api/exports"
 router = APIRouter(prefix=PREFIX, tags=["exports"])
@@ -78,7 +78,7 @@ class ExportRequest(BaseModel):
 
     @field_validator("academic_year")
     @classmethod
-    def _supported(cls, value: str) -> str:
+    def _academic_year_is_supported(cls, value: str) -> str:
         try:
             ilr.year_facts(value)
         except ilr.UnsupportedYearError as exc:
@@ -201,12 +201,7 @@ async def serials(
     academic_year: Annotated[str, Query(pattern=ACADEMIC_YEAR_PATTERN)] = "2026/27",
 ) -> SerialsOut:
     """How many of the year's 99 file serial numbers are used (trial builds take none)."""
-    try:
-        year_code = ilr.year_facts(academic_year).year_code
-    except ilr.UnsupportedYearError as exc:
-        problem = {"path": "query.academic_year", "message": str(exc)}
-        raise ApiError(422, str(exc), [problem]) from exc
-    used = await services.serials.used(principal.tenant, year_code)
+    used = await exports.serials_used(services.serials, principal.tenant, academic_year)
     return SerialsOut(academic_year=academic_year, used=used, remaining=max(0, MAX_SERIAL - used))
 
 
@@ -217,24 +212,8 @@ async def list_exports(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> ExportPage:
-    after = None
-    if cursor:
-        values = decode_cursor(cursor)
-        try:
-            after = (dt.datetime.fromisoformat(values["created_at"]), str(values["id"]))
-        except (KeyError, ValueError, TypeError) as exc:
-            raise ApiError(
-                422, "The cursor is not valid", [{"path": "query.cursor", "message": "bad cursor"}]
-            ) from exc
-    jobs = await services.jobs.page(principal.tenant, limit + 1, after)
-    next_cursor = None
-    if len(jobs) > limit:
-        jobs = jobs[:limit]
-        last = jobs[-1]
-        next_cursor = encode_cursor(
-            {"created_at": last["created_at"].isoformat(), "id": last["_id"]}
-        )
-    return ExportPage(items=[_out(job) for job in jobs], next_cursor=next_cursor)
+    page = await exports.list_jobs(services.jobs, principal.tenant, limit, cursor)
+    return ExportPage(items=[_out(job) for job in page.items], next_cursor=page.next_cursor)
 
 
 @router.get("/{export_id}", response_model=ExportOut)
@@ -253,9 +232,7 @@ async def download_file(
     services: Services,
     zip: Annotated[bool, Query(description="a .zip holding the one XML file")] = False,
 ) -> StreamingResponse:
-    job = await exports.get_job(services.jobs, principal.tenant, export_id)
-    if job["state"] != "succeeded" or job.get("file_id") is None:
-        raise ApiError(409, f"The export has no file (state: {job['state']})")
+    job = await exports.job_with_file(services.jobs, principal.tenant, export_id)
     opened = await services.files.open(principal.tenant, job["file_id"])
     if opened is None:
         raise not_found("Export file")
@@ -285,9 +262,7 @@ async def report(
     services: Services,
     format: Literal["json", "csv"] = "json",
 ) -> StreamingResponse:
-    job = await exports.get_job(services.jobs, principal.tenant, export_id)
-    if job["state"] in ("queued", "running"):
-        raise ApiError(409, f"The report is not ready (state: {job['state']})")
+    job = await exports.finished_job(services.jobs, principal.tenant, export_id)
     items = services.items.report(principal.tenant, export_id)
     stem = (job.get("file_name") or export_id).rsplit(".", 1)[0]
     if format == "csv":

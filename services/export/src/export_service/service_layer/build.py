@@ -1,8 +1,7 @@
 """Building one export file: select, validate each learner, stream, read back, store.
-
-Memory stays flat: snapshots arrive in batches from a Mongo cursor, each learner is
-validated and written (or left out) and forgotten; outcomes go to `export_items` per
-batch; the file is validated while it is streamed back and uploaded in chunks.
+Memory stays flat: snapshots come in cursor batches, each learner is checked, written (or
+left out) and forgotten; outcomes go to `export_items` per batch; the file is validated
+while it is read back and stored in chunks.
 """
 
 from __future__ import annotations
@@ -109,9 +108,7 @@ class ExportBuilder:
         prepared = local.replace(tzinfo=None, microsecond=0)
         name = file_name(job["tenant"], facts.year_code, prepared, serial)
         fields = {"serial_no": serial, "prepared_at_local": prepared.isoformat(), "file_name": name}
-        if owner is not None and not await self.jobs.update_owned(
-            job["_id"], owner, {"$set": fields}
-        ):
+        if owner is not None and not await self.jobs.set_owned(job["_id"], owner, fields):
             raise LostJobError(job["_id"])
         return serial, prepared, name
 

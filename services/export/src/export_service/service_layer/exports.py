@@ -1,18 +1,26 @@
-"""Use cases of the export API: request, read, report, mark submitted."""
+"""Use cases of the export API: request, list, read, report, serials, mark submitted."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from export_service.adapters.repository import ExportItems, ExportJobs
+from export_service.adapters import ilr_library as ilr
+from export_service.adapters.repository import ExportItems, ExportJobs, FileSerials
 from export_service.domain.model import DEFAULT_STATUSES, SUBMISSION, TRIAL, Purpose
-from ilr_shared.events import BatchSubmitted, EventType, SubmittedRecord, make_event
-from ilr_shared.http import ApiError, not_found
+from ilr_shared.cursors import decode_cursor, encode_cursor
+from ilr_shared.errors import ConflictError, InvalidInputError, not_found
+from ilr_shared.events import (
+    BatchSubmitted,
+    EventEnvelope,
+    EventType,
+    SubmittedRecord,
+    make_event,
+)
 from ilr_shared.mongo import Document
-from ilr_shared.outbox import merge_updates, outbox_push
 
 
 def new_job(
@@ -81,6 +89,58 @@ async def get_job(jobs: ExportJobs, tenant: str, export_id: str) -> Document:
     return job
 
 
+async def job_with_file(jobs: ExportJobs, tenant: str, export_id: str) -> Document:
+    job = await get_job(jobs, tenant, export_id)
+    if job["state"] != "succeeded" or job.get("file_id") is None:
+        raise ConflictError(f"The export has no file (state: {job['state']})")
+    return job
+
+
+async def finished_job(jobs: ExportJobs, tenant: str, export_id: str) -> Document:
+    """The job once its report is complete (it succeeded or failed)."""
+    job = await get_job(jobs, tenant, export_id)
+    if job["state"] in ("queued", "running"):
+        raise ConflictError(f"The report is not ready (state: {job['state']})")
+    return job
+
+
+@dataclass(frozen=True, slots=True)
+class JobPage:
+    items: list[Document]
+    next_cursor: str | None
+
+
+async def list_jobs(jobs: ExportJobs, tenant: str, limit: int, cursor: str | None) -> JobPage:
+    """The tenant's exports, newest first, `limit` at a time."""
+    found = await jobs.page(tenant, limit + 1, _page_start(cursor))
+    if len(found) <= limit:
+        return JobPage(found, None)
+    last = found[limit - 1]
+    next_cursor = encode_cursor({"created_at": last["created_at"].isoformat(), "id": last["_id"]})
+    return JobPage(found[:limit], next_cursor)
+
+
+def _page_start(cursor: str | None) -> tuple[dt.datetime, str] | None:
+    if not cursor:
+        return None
+    values = decode_cursor(cursor)
+    try:
+        return dt.datetime.fromisoformat(values["created_at"]), str(values["id"])
+    except (KeyError, ValueError, TypeError) as exc:
+        problem = {"path": "query.cursor", "message": "bad cursor"}
+        raise InvalidInputError("The cursor is not valid", [problem]) from exc
+
+
+async def serials_used(serials: FileSerials, tenant: str, academic_year: str) -> int:
+    """How many of the year's file serial numbers the tenant's submission builds took."""
+    try:
+        year_code = ilr.year_facts(academic_year).year_code
+    except ilr.UnsupportedYearError as exc:
+        problem = {"path": "query.academic_year", "message": str(exc)}
+        raise InvalidInputError(str(exc), [problem]) from exc
+    return await serials.used(tenant, year_code)
+
+
 async def mark_submitted(
     jobs: ExportJobs,
     items: ExportItems,
@@ -94,16 +154,29 @@ async def mark_submitted(
     outbox, in the same write. Large batches travel as several events (`sequence` 1..n)."""
     job = await get_job(jobs, tenant, export_id)
     if job["state"] != "succeeded":
-        raise ApiError(409, f"Only a succeeded export can be submitted (state: {job['state']})")
+        raise ConflictError(f"Only a succeeded export can be submitted (state: {job['state']})")
     if job.get("purpose") == TRIAL:
-        raise ApiError(409, "A trial build is for checking only: build the file for submission")
+        raise ConflictError("A trial build is for checking only: build the file for submission")
     if job.get("submitted_at") is not None:
-        raise ApiError(409, "The export is already marked submitted")
+        raise ConflictError("The export is already marked submitted")
     records = await items.included_records(tenant, export_id)
-    events = [
+    events = batch_submitted_events(job, records, chunk)
+    fields = {"submitted_at": now, "submitted_by": actor}
+    updated = await jobs.mark_submitted(tenant, export_id, fields, events)
+    if updated is None:
+        raise ConflictError("The export changed meanwhile (already submitted?)")
+    return updated
+
+
+def batch_submitted_events(
+    job: Document, records: list[Document], chunk: int
+) -> list[EventEnvelope]:
+    """`batch.submitted` events of at most `chunk` records each (one, empty, for none)."""
+    export_id = job["_id"]
+    return [
         make_event(
             EventType.BATCH_SUBMITTED,
-            tenant,
+            job["tenant"],
             export_id,
             sequence + 1,
             BatchSubmitted(
@@ -114,10 +187,3 @@ async def mark_submitted(
         )
         for sequence, start in enumerate(range(0, max(len(records), 1), chunk))
     ]
-    update = merge_updates(
-        {"$set": {"submitted_at": now, "submitted_by": actor}}, outbox_push(events)
-    )
-    updated = await jobs.mark_submitted(tenant, export_id, update)
-    if updated is None:
-        raise ApiError(409, "The export changed meanwhile (already submitted?)")
-    return updated

@@ -1,8 +1,7 @@
-"""The job worker: every instance runs one; they share the queued jobs.
-
-A job is claimed atomically (queued -> running, with a lease). The owner renews the lease
-while it builds; every write of the job is conditional on still owning it. A crashed
-instance's job is claimed again once its lease has expired (at most `max_attempts`).
+"""The job worker: every instance runs one; they share the queued jobs. A job is claimed
+atomically (queued -> running, with a lease) that its owner renews while it builds; every
+write of the job is conditional on still owning it. A crashed instance's job is claimed
+again once its lease has expired (at most `max_attempts`).
 """
 
 from __future__ import annotations
@@ -15,9 +14,10 @@ import uuid
 from collections.abc import Awaitable, Callable
 
 from export_service.domain.model import ExportFailedError, Tally
-from export_service.service_layer.build import ExportBuilder, LostJobError
+from export_service.service_layer.build import BuildResult, ExportBuilder, LostJobError
 from ilr_shared.logging import get_logger
 from ilr_shared.mongo import Document
+from ilr_shared.polling import PollLoop
 
 log = get_logger(__name__)
 
@@ -37,29 +37,17 @@ class ExportWorker:
         self.jobs = builder.jobs
         self.settings = builder.settings
         self.owner = owner or f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
-        self._wakeup = asyncio.Event()
+        self._loop = PollLoop(self.run_once, self.settings.poll_interval_s, "export.worker_error")
 
     def kick(self) -> None:
         """A job was queued here: look now instead of at the next poll."""
-        self._wakeup.set()
+        self._loop.kick()
 
     async def run(self) -> None:
         try:
-            await self._poll()
+            await self._loop.run()
         finally:
             self.builder.rules.close()  # the rule worker process goes with the service
-
-    async def _poll(self) -> None:
-        while True:
-            try:
-                worked = await self.run_once()
-            except Exception as exc:  # Mongo away: keep polling
-                log.warning("export.worker_error", error=f"{type(exc).__name__}: {exc}")
-                worked = False
-            if not worked:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wakeup.wait(), self.settings.poll_interval_s)
-                self._wakeup.clear()
 
     async def run_once(self) -> bool:
         """Claims and runs one job; False when there was none."""
@@ -117,40 +105,13 @@ class ExportWorker:
         job_id = job["_id"]
 
         async def progress(tally: Tally, total: int) -> bool:
-            return await self.jobs.update_owned(
-                job_id,
-                self.owner,
-                {"$set": {"progress": {"done": tally.done, "total": total},
-                          "counts": {"included": tally.included, "left_out": tally.left_out}}},
-            )  # fmt: skip
+            return await self.jobs.set_owned(job_id, self.owner, progress_fields(tally, total))
 
         up_to_date = await self._sync(job)
         result = await self.builder.build(job, self.owner, progress)
         check = await self.builder.pre_submission(job, result)
-        now = self.builder.clock()
-        finished = await self.jobs.update_owned(
-            job_id,
-            self.owner,
-            {
-                "$set": {
-                    "state": "succeeded",
-                    "file_name": result.file_name,
-                    "file_id": result.file_id,
-                    "progress": {"done": result.tally.done, "total": result.tally.done},
-                    "counts": {
-                        "included": result.tally.included,
-                        "left_out": result.tally.left_out,
-                    },
-                    "validation_summary": result.tally.summary.as_dict(),
-                    "pre_submission": check,
-                    "up_to_date": up_to_date,
-                    "finished_at": now,
-                    "error": None,
-                    "lease_until": None,
-                }
-            },
-        )
-        if not finished:
+        fields = succeeded_fields(result, check, up_to_date, self.builder.clock())
+        if not await self.jobs.set_owned(job_id, self.owner, fields):
             await self.builder.files.remove(result.file_id)
             raise LostJobError(job_id)
         log.info(
@@ -165,9 +126,7 @@ class ExportWorker:
             await asyncio.sleep(self.settings.lease_s / 3)
             until = self.builder.clock() + dt.timedelta(seconds=self.settings.lease_s)
             try:
-                owned = await self.jobs.update_owned(
-                    job_id, self.owner, {"$set": {"lease_until": until}}
-                )
+                owned = await self.jobs.set_owned(job_id, self.owner, {"lease_until": until})
             except Exception as exc:  # try again at the next beat; the lease has slack
                 log.warning("export.renew_error", export_id=job_id, error=type(exc).__name__)
                 continue
@@ -179,24 +138,48 @@ class ExportWorker:
     async def _give_back_serial(self, job_id: str) -> None:
         """A failed submission build frees its serial number (when it is the last taken)."""
         with contextlib.suppress(Exception):  # a serial kept is a gap, never a duplicate
-            job = await self.jobs.collection.find_one({"_id": job_id, "owner": self.owner})
+            job = await self.jobs.get_owned(job_id, self.owner)
             if job is not None:
                 await self.builder.give_back_serial(job)
 
     async def _release(self, job_id: str, reason: str) -> None:
         """Back to the queue for any instance (the attempt count bounds the retries)."""
-        await self.jobs.update_owned(
+        await self.jobs.set_owned(
             job_id,
             self.owner,
-            {"$set": {"state": "queued", "owner": None, "lease_until": None, "error": reason}},
+            {"state": "queued", "owner": None, "lease_until": None, "error": reason},
         )
 
     async def _finish(self, job_id: str, state: str, error: str | None) -> None:
         if state == "failed":
             await self._give_back_serial(job_id)
-        await self.jobs.update_owned(
+        finished_at = self.builder.clock()
+        await self.jobs.set_owned(
             job_id,
             self.owner,
-            {"$set": {"state": state, "error": error, "finished_at": self.builder.clock(),
-                      "lease_until": None}},
-        )  # fmt: skip
+            {"state": state, "error": error, "finished_at": finished_at, "lease_until": None},
+        )
+
+
+def progress_fields(tally: Tally, total: int) -> Document:
+    return {
+        "progress": {"done": tally.done, "total": total},
+        "counts": {"included": tally.included, "left_out": tally.left_out},
+    }
+
+
+def succeeded_fields(
+    result: BuildResult, check: Document, up_to_date: bool | None, now: dt.datetime
+) -> Document:
+    return {
+        "state": "succeeded",
+        "file_name": result.file_name,
+        "file_id": result.file_id,
+        **progress_fields(result.tally, result.tally.done),
+        "validation_summary": result.tally.summary.as_dict(),
+        "pre_submission": check,
+        "up_to_date": up_to_date,
+        "finished_at": now,
+        "error": None,
+        "lease_until": None,
+    }

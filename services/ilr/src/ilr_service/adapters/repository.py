@@ -1,29 +1,12 @@
-"""MongoDB storage of the ILR service.
-
-Collections (database `ilr` by default):
-
-* `ilrs` — one current document per enrolment (see `documents.py` for its fields);
-  unique (tenant, enrolment_id); changes are compare-and-set on `version`; each change
-  carries its `record.changed` event in the document's outbox (same write).
-* `ilr_versions` — append-only history, one document per committed version, `_id` = the
-  write's token (`write_id`). A version document is written BEFORE the compare-and-set of
-  the ILR document; it counts once `committed` is true or its write won a compare-and-set
-  (it is the ILR's head `ilrs.write_id`, or one of the last `RECENT_WRITES` winning writes
-  in `ilrs.recent_writes`). A version whose compare-and-set lost is deleted by its writer
-  (and is never listed anyway). `committed` is set in bulk right after the compare-and-set
-  (own write, and the previous head if not yet set); a write that is about to drop out of
-  `recent_writes` is confirmed before the compare-and-set that evicts it, so a crash
-  between the two steps never hides a version.
-* `templates` — latest ILR template per programme (only a higher revision replaces it).
-* `programmes` — programme settings (allow_sign_without_verification …), newest sequence.
-* `withdrawals` — enrolment withdrawals, kept so a withdrawal that arrives before its
-  enrolment still applies.
-"""
+"""MongoDB storage of the ILR service: `ilrs` (one per enrolment, compare-and-set on
+`version`, its record.changed events in its outbox), `ilr_versions` (append-only history),
+`templates`, `programmes`, `withdrawals`, `pending_enrolments`. How a version counts before
+it is confirmed: docs/ENGINEERING.md ("ILR versions")."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import (
@@ -36,16 +19,30 @@ from pymongo import (
 )
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.asynchronous.cursor import AsyncCursor
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from ilr_service.adapters.documents import (
+    RECENT_WRITES,
+    Commit,
+    commit_of,
+    ilr_of,
+    new_documents,
+    programme_of,
+    summary_of,
+    template_of,
+    token_of,
+    version_entry_of,
+    withdrawal_of,
+)
+from ilr_service.domain.ilr import Creation, Ilr, Revision
+from ilr_service.domain.listing import SearchCriteria, SearchPage, VersionEntry
+from ilr_service.domain.reference import ProgrammeSettings, StoredTemplate, Withdrawal
 from ilr_shared.events import EventEnvelope
 from ilr_shared.mongo import Document, in_transaction
 from ilr_shared.outbox import merge_updates, outbox_push
 
 DUPLICATE_KEY = 11000
-RECENT_WRITES = 20
 _SUMMARY_FIELDS = {
     field: 1
     for field in (
@@ -60,30 +57,13 @@ _SUMMARY_FIELDS = {
         "finding_counts",
     )
 }
-
-
-@dataclass
-class Commit:
-    """One compare-and-set change of an ILR and its version document."""
-
-    ilr_id: str
-    tenant: str
-    expected_version: int
-    set_fields: dict[str, Any]
-    version_doc: dict[str, Any]
-    event: EventEnvelope
-    prev_write_id: str | None
-    # Winning writes this compare-and-set pushes out of `recent_writes` (confirmed first).
-    evicts: tuple[str, ...] = ()
-
-    @property
-    def write_id(self) -> str:
-        return str(self.version_doc["_id"])
-
-    def applied_to(self, document: Document) -> Document:
-        """The ILR as this commit leaves it (what a re-read after winning would return)."""
-        recent = [*(document.get("recent_writes") or []), self.write_id][-RECENT_WRITES:]
-        return {**document, **self.set_fields, "recent_writes": recent}
+# Search orders (`domain.listing.SORT_ORDERS`): sort field and direction; ties by `_id`.
+SORTS = {
+    "updated_at": ("updated_at", ASCENDING),
+    "-updated_at": ("updated_at", DESCENDING),
+    "family_name": ("family_name_lc", ASCENDING),
+}
+_WITHOUT_OUTBOX = {"_outbox": 0}
 
 
 class IlrRepository:
@@ -155,9 +135,10 @@ class IlrRepository:
     # -- reference data from events ---------------------------------------------------
 
     async def store_template(
-        self, tenant: str, programme_id: str, revision: int, fields: dict[str, Any]
+        self, tenant: str, programme_id: str, revision: int, fields: Mapping[str, Any]
     ) -> bool:
-        """Stores the template if its revision is higher than the stored one."""
+        """Stores the template (`fields`: template, academic_year, updated_at, event_id) if
+        its revision is higher than the stored one."""
         try:
             result = await self.templates.update_one(
                 {"_id": f"{tenant}:{programme_id}", "revision": {"$lt": revision}},
@@ -175,21 +156,29 @@ class IlrRepository:
             return False
         return result.modified_count > 0 or result.upserted_id is not None
 
-    async def latest_template(self, tenant: str, programme_id: str) -> Document | None:
-        return await self.templates.find_one({"_id": f"{tenant}:{programme_id}", "tenant": tenant})
+    async def latest_template(self, tenant: str, programme_id: str) -> StoredTemplate | None:
+        found = await self.templates.find_one({"_id": f"{tenant}:{programme_id}", "tenant": tenant})
+        return None if found is None else template_of(found)
 
-    async def store_programme(
-        self, tenant: str, programme_id: str, sequence: int, fields: dict[str, Any]
-    ) -> None:
+    async def store_programme(self, tenant: str, programme: ProgrammeSettings) -> None:
+        """Stores the settings unless a newer sequence is stored already."""
         try:
             await self.programmes.update_one(
-                {"_id": f"{tenant}:{programme_id}", "sequence": {"$lt": sequence}},
+                {
+                    "_id": f"{tenant}:{programme.programme_id}",
+                    "sequence": {"$lt": programme.sequence},
+                },
                 {
                     "$set": {
-                        **fields,
+                        "name": programme.name,
+                        "academic_year": programme.academic_year,
+                        "ilr_enabled": programme.ilr_enabled,
+                        "allow_sign_without_verification": (
+                            programme.allow_sign_without_verification
+                        ),
                         "tenant": tenant,
-                        "programme_id": programme_id,
-                        "sequence": sequence,
+                        "programme_id": programme.programme_id,
+                        "sequence": programme.sequence,
                     }
                 },
                 upsert=True,
@@ -198,26 +187,39 @@ class IlrRepository:
             return
 
     async def programme(self, tenant: str, programme_id: str) -> Document | None:
+        """The stored programme document (`programme_settings` is its domain view)."""
         return await self.programmes.find_one({"_id": f"{tenant}:{programme_id}", "tenant": tenant})
 
-    async def store_withdrawal(
-        self, tenant: str, enrolment_id: str, fields: dict[str, Any]
-    ) -> None:
+    async def programme_settings(self, tenant: str, programme_id: str) -> ProgrammeSettings | None:
+        found = await self.programme(tenant, programme_id)
+        return None if found is None else programme_of(found)
+
+    async def store_withdrawal(self, tenant: str, withdrawal: Withdrawal) -> None:
+        """Keeps the first withdrawal of an enrolment."""
         await self.withdrawals.update_one(
-            {"_id": f"{tenant}:{enrolment_id}"},
-            {"$setOnInsert": {**fields, "tenant": tenant, "enrolment_id": enrolment_id}},
+            {"_id": f"{tenant}:{withdrawal.enrolment_id}"},
+            {
+                "$setOnInsert": {
+                    "programme_id": withdrawal.programme_id,
+                    "reason": withdrawal.reason,
+                    "withdrawn_on": withdrawal.withdrawn_on,
+                    "tenant": tenant,
+                    "enrolment_id": withdrawal.enrolment_id,
+                }
+            },
             upsert=True,
         )
 
-    async def withdrawal(self, tenant: str, enrolment_id: str) -> Document | None:
-        return await self.withdrawals.find_one(
+    async def withdrawal(self, tenant: str, enrolment_id: str) -> Withdrawal | None:
+        found = await self.withdrawals.find_one(
             {"_id": f"{tenant}:{enrolment_id}", "tenant": tenant}
         )
+        return None if found is None else withdrawal_of(found)
 
-    # -- ILR documents ----------------------------------------------------------------
+    # -- enrolments waiting for their programme to switch ILR on -------------------------
 
     async def park_enrolment(
-        self, tenant: str, programme_id: str, enrolment_id: str, event: dict[str, Any]
+        self, tenant: str, programme_id: str, enrolment_id: str, event: EventEnvelope
     ) -> None:
         await self.pending.update_one(
             {"_id": f"{tenant}:{enrolment_id}"},
@@ -226,91 +228,151 @@ class IlrRepository:
                     "tenant": tenant,
                     "programme_id": programme_id,
                     "enrolment_id": enrolment_id,
-                    "event": event,
+                    "event": event.model_dump(mode="json"),
                 }
             },
             upsert=True,
         )
 
-    def parked_enrolments(self, tenant: str, programme_id: str) -> AsyncCursor[Document]:
-        return self.pending.find({"tenant": tenant, "programme_id": programme_id})
+    async def parked_enrolments(
+        self, tenant: str, programme_id: str
+    ) -> AsyncIterator[EventEnvelope]:
+        async for parked in self.pending.find({"tenant": tenant, "programme_id": programme_id}):
+            yield EventEnvelope.model_validate(parked["event"])
 
     async def unpark_enrolment(self, tenant: str, enrolment_id: str) -> None:
         await self.pending.delete_one({"_id": f"{tenant}:{enrolment_id}", "tenant": tenant})
 
-    async def get(self, tenant: str, ilr_id: str) -> Document | None:
-        return await self.ilrs.find_one({"_id": ilr_id, "tenant": tenant}, {"_outbox": 0})
+    # -- ILRs -----------------------------------------------------------------------------
 
-    async def get_by_enrolment(self, tenant: str, enrolment_id: str) -> Document | None:
-        return await self.ilrs.find_one(
-            {"tenant": tenant, "enrolment_id": enrolment_id}, {"_outbox": 0}
+    async def get(self, tenant: str, ilr_id: str) -> Ilr | None:
+        found = await self.ilrs.find_one({"_id": ilr_id, "tenant": tenant}, _WITHOUT_OUTBOX)
+        return None if found is None else ilr_of(found)
+
+    async def get_by_enrolment(self, tenant: str, enrolment_id: str) -> Ilr | None:
+        found = await self.ilrs.find_one(
+            {"tenant": tenant, "enrolment_id": enrolment_id}, _WITHOUT_OUTBOX
         )
+        return None if found is None else ilr_of(found)
 
-    async def get_many(self, tenant: str, ids: Sequence[str]) -> list[Document]:
-        cursor = self.ilrs.find({"_id": {"$in": list(ids)}, "tenant": tenant}, {"_outbox": 0})
-        return [doc async for doc in cursor]
-
-    async def search(
-        self, query: dict[str, Any], sort: list[tuple[str, int]], limit: int
-    ) -> list[Document]:
-        """One page of ILR summaries (the record without history fields)."""
-        cursor = self.ilrs.find(query, _SUMMARY_FIELDS, limit=limit).sort(sort)
-        return [doc async for doc in cursor]
+    async def get_many(self, tenant: str, ids: Sequence[str]) -> list[Ilr]:
+        cursor = self.ilrs.find({"_id": {"$in": list(ids)}, "tenant": tenant}, _WITHOUT_OUTBOX)
+        return [ilr_of(doc) async for doc in cursor]
 
     async def ids_by_learn_ref(
         self, tenant: str, academic_year: str, learn_refs: Sequence[str]
-    ) -> list[Document]:
-        query = {
-            "tenant": tenant,
-            "academic_year": academic_year,
-            "learn_ref": {"$in": list(learn_refs)},
-        }
-        return [doc async for doc in self.ilrs.find(query, {"_id": 1, "learn_ref": 1})]
+    ) -> dict[str, list[str]]:
+        """LearnRefNumber -> ids of the tenant's ILRs of the year with it."""
+        found: dict[str, list[str]] = {}
+        for start in range(0, len(learn_refs), 1000):
+            query = {
+                "tenant": tenant,
+                "academic_year": academic_year,
+                "learn_ref": {"$in": list(learn_refs[start : start + 1000])},
+            }
+            async for doc in self.ilrs.find(query, {"_id": 1, "learn_ref": 1}):
+                found.setdefault(doc["learn_ref"], []).append(doc["_id"])
+        return found
 
     async def behind_template(
         self, tenant: str, programme_id: str, revision: int, limit: int
-    ) -> list[Document]:
+    ) -> list[Ilr]:
+        """Up to `limit` ILRs of the programme at a template revision below `revision`."""
         cursor = self.ilrs.find(
-            {
-                "tenant": tenant,
-                "programme_id": programme_id,
-                "template_revision": {"$lt": revision},
-            },
-            {"_outbox": 0},
-            limit=limit,
+            _behind(tenant, programme_id, revision), _WITHOUT_OUTBOX, limit=limit
         )
-        return [doc async for doc in cursor]
+        return [ilr_of(doc) async for doc in cursor]
 
     async def stream_behind_template(
         self, tenant: str, programme_id: str, revision: int, batch_size: int
-    ) -> AsyncIterator[list[Document]]:
+    ) -> AsyncIterator[list[Ilr]]:
         """The ILRs of the programme behind `revision`, in batches, from ONE index scan
-        (re-querying after every batch rescans what is left each time). Documents updated
-        while the cursor runs may be returned again (their compare-and-set then loses) or
-        not at all: callers finish with `behind_template` until it is empty."""
+        (re-querying after every batch rescans what is left each time). ILRs updated while
+        the cursor runs may come again (their compare-and-set then loses) or not at all:
+        callers finish with `behind_template` until it is empty."""
         cursor = self.ilrs.find(
-            {
-                "tenant": tenant,
-                "programme_id": programme_id,
-                "template_revision": {"$lt": revision},
-            },
-            {"_outbox": 0},
-            batch_size=batch_size,
+            _behind(tenant, programme_id, revision), _WITHOUT_OUTBOX, batch_size=batch_size
         )
-        batch: list[Document] = []
+        batch: list[Ilr] = []
         async for doc in cursor:
-            batch.append(doc)
+            batch.append(ilr_of(doc))
             if len(batch) >= batch_size:
                 yield batch
                 batch = []
         if batch:
             yield batch
 
-    async def insert(self, document: dict[str, Any], version_doc: dict[str, Any]) -> bool:
+    # -- search ---------------------------------------------------------------------------
+
+    async def search(
+        self, criteria: SearchCriteria, limit: int, after: Mapping[str, Any] | None = None
+    ) -> SearchPage:
+        """One page of ILR summaries in `criteria.sort` order, after the cursor `after`
+        (the previous page's last sort value and id)."""
+        field_name, direction = SORTS[criteria.sort]
+        query = _search_query(criteria)
+        sort_keys = [(field_name, direction), ("_id", direction)]
+        if after:
+            documents = await self._page_after(query, sort_keys, after, limit + 1)
+        else:
+            documents = await self._summaries(query, sort_keys, limit + 1)
+        next_after = None
+        if len(documents) > limit:
+            documents = documents[:limit]
+            last = documents[-1]
+            value = last.get(field_name)
+            next_after = {
+                "v": value.isoformat() if isinstance(value, datetime) else value,
+                "id": last["_id"],
+            }
+        return SearchPage([summary_of(d) for d in documents], next_after)
+
+    async def _summaries(
+        self, query: dict[str, Any], sort: list[tuple[str, int]], limit: int
+    ) -> list[Document]:
+        cursor = self.ilrs.find(query, _SUMMARY_FIELDS, limit=limit).sort(sort)
+        return [doc async for doc in cursor]
+
+    async def _page_after(
+        self,
+        query: dict[str, Any],
+        sort_keys: list[tuple[str, int]],
+        after: Mapping[str, Any],
+        wanted: int,
+    ) -> list[Document]:
+        """The page after the cursor's (value, id). The query bounds only the sort field
+        (`$lte`/`$gte`, which every server serves from the index) and the rows tied with
+        the cursor's value that come before it are dropped here: a `$or` on (value, id)
+        made the local server scan the collection."""
+        field_name, direction = sort_keys[0]
+        value: Any = after.get("v")
+        if field_name == "updated_at" and isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        last_id = str(after.get("id") or "")
+        bounded = {**query, field_name: _from(value, direction)}
+
+        def before_cursor(doc: Document) -> bool:
+            if doc.get(field_name) != value:
+                return False
+            ilr_id = str(doc["_id"])
+            return ilr_id <= last_id if direction == ASCENDING else ilr_id >= last_id
+
+        fetch = wanted + 1
+        while True:
+            found = await self._summaries(bounded, sort_keys, fetch)
+            kept = [doc for doc in found if not before_cursor(doc)]
+            if len(kept) >= wanted or len(found) < fetch:
+                return kept[:wanted]
+            fetch *= 2  # more rows share the cursor's value than one page holds
+
+    # -- writing ILRs ---------------------------------------------------------------------
+
+    async def insert(self, creation: Creation) -> bool:
         """Inserts a new ILR with its first version; False when it already exists.
 
         The first version needs no separate confirmation write: it is the ILR's head (and
         in `recent_writes`), and the next commit confirms it as its previous head."""
+        document, version_doc = new_documents(creation)
         await self._insert_versions([version_doc])
         try:
             await self.ilrs.insert_one(document)
@@ -319,13 +381,37 @@ class IlrRepository:
             return False
         return True
 
-    async def commit(self, commits: Sequence[Commit]) -> set[str]:
-        """Applies the compare-and-set changes in bulk; returns the ids of the ILRs whose
-        change committed (the others lost a race and must be recomputed)."""
+    async def insert_many(self, creations: Sequence[Creation]) -> set[str]:
+        """Bulk insert of new ILRs with their first versions (confirmed at once); returns
+        the ids inserted (the others exist already)."""
+        if not creations:
+            return set()
+        written = [new_documents(c) for c in creations]
+        await self.versions.insert_many([v for _, v in written], ordered=False)
+        documents = [d for d, _ in written]
+        failed: set[int] = set()
+        try:
+            await self.ilrs.insert_many(documents, ordered=False)
+        except BulkWriteError as exc:
+            failed = {int(e["index"]) for e in _duplicates_only(exc)}
+        inserted = [d for i, d in enumerate(documents) if i not in failed]
+        lost = [d["write_id"] for i, d in enumerate(documents) if i in failed]
+        if inserted:
+            await self.versions.update_many(
+                {"_id": {"$in": [d["write_id"] for d in inserted]}}, _COMMITTED
+            )
+        if lost:
+            await self.versions.delete_many({"_id": {"$in": lost}, "committed": {"$ne": True}})
+        return {d["_id"] for d in inserted}
+
+    async def commit(self, revisions: Sequence[Revision]) -> set[str]:
+        """Applies the revisions as compare-and-set writes in bulk; returns the ids of the
+        ILRs whose revision committed (the others lost a race and must be recomputed)."""
+        commits = [commit_of(r) for r in revisions]
         if not commits:
             return set()
         if self.use_transactions:
-            return await self.commit_in_transaction(commits)
+            return await self._commit_in_transaction(commits)
         await self._insert_versions(
             [c.version_doc for c in commits], [w for c in commits for w in c.evicts]
         )
@@ -353,12 +439,10 @@ class IlrRepository:
             await self.versions.bulk_write(confirm, ordered=False)
         return {c.ilr_id for c in won}
 
-    async def commit_in_transaction(self, commits: Sequence[Commit]) -> set[str]:
+    async def _commit_in_transaction(self, commits: Sequence[Commit]) -> set[str]:
         """The same change as `commit`, in one multi-document transaction: the version
-        documents of lost races are rolled back with them (measured slower, see README)."""
+        documents of lost races are rolled back with them (ILR_USE_TRANSACTIONS)."""
         assert self._client is not None
-        if not commits:
-            return set()
 
         async def work(session: AsyncClientSession) -> set[str]:
             docs = [{**c.version_doc, "committed": True} for c in commits]
@@ -404,44 +488,84 @@ class IlrRepository:
         try:
             await self.versions.bulk_write(requests, ordered=False)
         except BulkWriteError as exc:  # a retried write: the same token is already there
-            errors = exc.details.get("writeErrors", [])
-            if any(e.get("code") != DUPLICATE_KEY for e in errors):
-                raise
+            _duplicates_only(exc)
 
     # -- versions ---------------------------------------------------------------------
 
-    async def list_versions(self, document: Document) -> list[Document]:
+    async def list_versions(self, ilr: Ilr) -> list[VersionEntry]:
+        """The ILR's committed versions, newest first, without their content."""
         cursor = self.versions.find(
             {
-                "tenant": document["tenant"],
-                "ilr_id": document["_id"],
-                "version": {"$lte": document["version"]},
-                "$or": _counted(document),
+                "tenant": ilr.tenant,
+                "ilr_id": ilr.id,
+                "version": {"$lte": ilr.version},
+                "$or": _counted(ilr),
             },
             {"record": 0, "provenance": 0, "delivery_keys": 0},
         ).sort("version", DESCENDING)
-        return _one_per_version([doc async for doc in cursor])
+        return [version_entry_of(doc) for doc in _one_per_version([d async for d in cursor])]
 
-    async def get_version(self, document: Document, version: int) -> Document | None:
+    async def get_version(self, ilr: Ilr, version: int) -> VersionEntry | None:
         cursor = self.versions.find(
-            {
-                "tenant": document["tenant"],
-                "ilr_id": document["_id"],
-                "version": version,
-                "$or": _counted(document),
-            }
+            {"tenant": ilr.tenant, "ilr_id": ilr.id, "version": version, "$or": _counted(ilr)}
         )
         found = [doc async for doc in cursor]
-        return found[0] if found and version <= document["version"] else None
+        return version_entry_of(found[0]) if found and version <= ilr.version else None
 
 
 _COMMITTED = {"$set": {"committed": True}}
 
 
-def _counted(document: Document) -> list[dict[str, Any]]:
+def _counted(ilr: Ilr) -> list[dict[str, Any]]:
     """Which version documents count: confirmed, or written by a winning write."""
-    winners = [w for w in [document.get("write_id"), *(document.get("recent_writes") or [])] if w]
+    token = token_of(ilr)
+    winners = [w for w in [token.write_id, *token.recent_writes] if w]
     return [{"committed": True}, {"_id": {"$in": winners}}]
+
+
+def _duplicates_only(error: BulkWriteError) -> list[dict[str, Any]]:
+    """The write errors of a bulk write that only met existing ids; re-raises otherwise."""
+    errors: list[dict[str, Any]] = error.details.get("writeErrors", [])
+    if any(e.get("code") != DUPLICATE_KEY for e in errors):
+        raise error
+    return errors
+
+
+def _behind(tenant: str, programme_id: str, revision: int) -> dict[str, Any]:
+    return {"tenant": tenant, "programme_id": programme_id, "template_revision": {"$lt": revision}}
+
+
+def _search_query(criteria: SearchCriteria) -> dict[str, Any]:
+    query: dict[str, Any] = {"tenant": criteria.tenant}
+    if criteria.only_id is not None:
+        query["_id"] = criteria.only_id
+    if criteria.name_prefix:
+        # a range, not an anchored $regex: every server serves a range from the index
+        query["search_names"] = {
+            "$gte": criteria.name_prefix,
+            "$lt": criteria.name_prefix + "\uffff",
+        }
+    if criteria.uln is not None:
+        query["uln"] = criteria.uln
+    optional = {
+        "learn_ref": criteria.learn_ref,
+        "status": criteria.status,
+        "programme_id": criteria.programme_id,
+        "academic_year": criteria.academic_year,
+    }
+    query.update({name: value for name, value in optional.items() if value})
+    return query
+
+
+def _from(value: Any, direction: int) -> dict[str, Any]:
+    """`value` and what follows it in `direction`. Dates use the equivalent strict bound one
+    millisecond out (BSON dates hold milliseconds): the local test server's compound
+    indexes drop the rows equal to an inclusive bound on the far side of their order."""
+    if isinstance(value, datetime):
+        if direction == ASCENDING:
+            return {"$gt": value - timedelta(milliseconds=1)}
+        return {"$lt": value + timedelta(milliseconds=1)}
+    return {"$gte": value} if direction == ASCENDING else {"$lte": value}
 
 
 def _cas_update(commit: Commit) -> UpdateOne:

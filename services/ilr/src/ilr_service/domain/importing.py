@@ -1,25 +1,6 @@
-"""Importing an existing ILR file: reading it safely, finding every problem, and the
-learner's new state with `import` provenance. Pure functions, no I/O.
-
-Decisions (see also `service_layer/importing.py`):
-
-* A file is refused outright (nothing imported, `skip_invalid` does not help) when it is
-  not well-formed XML, has a DOCTYPE / entity declarations (XXE, billion laughs), is not
-  an ILR `<Message>` of a supported year's namespace, has file-level schema problems
-  (Header, LearningProvider …) or its UKPRN is not the caller's tenant.
-* Learner problems are the year's XSD (``validate_record`` per learner, plus the whole
-  file against the XSD as a backstop, mapped to the learner by line) and duplicate
-  LearnRefNumbers (rule R_06). Business-rule findings never block an import: they are
-  stored as findings, as for any save.
-* Every element the file supplies gets provenance ``{"source": "import", "actor", "at"}``.
-  The prefill rules write only fields whose provenance is template/enrolment or that are
-  empty, so a template never overwrites an imported value. A template aim the file does
-  not have is marked removed the way a person's removal is (``source: person,
-  removed: true, via: import``) so the template does not add it back.
-* Deliveries are linked to template aims (``delivery_keys``) by LearnAimRef: on an update
-  the existing links are kept for the same AimSeqNumber + LearnAimRef (else the same
-  LearnAimRef); a new learner attached to a programme with a template is linked to the
-  template's aims, so later template revisions fill only what the file left empty.
+"""Importing an existing ILR file: the checks that decide what of a read file can be
+imported, and the learner's new state with `import` provenance. Pure functions, no I/O;
+`adapters/ilr_file.py` parses the XML. Design: docs/ENGINEERING.md (importing ILR files).
 """
 
 from __future__ import annotations
@@ -28,30 +9,28 @@ import bisect
 import contextlib
 import copy
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
-
-from lxml import etree
+from typing import Any
 
 from ilr_service.domain.paths import DELIVERY, delivery_ref_for_key
 from ilr_service.domain.record import ENROLMENT_LEARNER_FIELDS, PERSON, IlrState, Provenance
 from ilr_shared.ilr import (
     UnsafeXmlError,
     UnsupportedYearError,
+    YearInfo,
     canonicalise,
-    entity_from_xml,
-    learner_from_xml,
-    load_schema,
     supported_years,
     validate_record,
     year_for_namespace,
 )
-from ilr_shared.ilr.years import safe_parser
 
 IMPORT = "import"
 
 _UNSAFE_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
+_UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
+_SCHEMA_CODE_PREFIX = "SCHEMAV"  # libxml2's XSD validity errors
+_REMOVED_AIM_PREFIX = f"{DELIVERY}[key="
 
 
 @dataclass(frozen=True)
@@ -103,17 +82,76 @@ class IlrFile:
     namespace: str = ""
 
 
-# -- reading ----------------------------------------------------------------------------
+# -- what the adapter reads: plain data, no XML ---------------------------------------
+
+
+@dataclass(frozen=True)
+class SchemaError:
+    """One finding of the year's XSD on the whole file, at its source line."""
+
+    line: int
+    message: str
+    code: str
+
+
+@dataclass(frozen=True)
+class ChildElement:
+    """A child element of `<Message>`: its source line, and its learner's index if any."""
+
+    line: int
+    learner: int | None = None
+
+
+@dataclass
+class ReadMessage:
+    """A file's `<Message>` as read: the year's Header, LearningProvider and Learners."""
+
+    academic_year: str
+    namespace: str
+    header: dict[str, Any] = field(default_factory=dict)
+    provider: dict[str, Any] = field(default_factory=dict)
+    learners: list[dict[str, Any]] = field(default_factory=list)
+    children: list[ChildElement] = field(default_factory=list)  # in document order
+    schema_errors: list[SchemaError] = field(default_factory=list)
+
+
+# -- checks of the file -----------------------------------------------------------------
 
 
 def refuse_unsafe(data: bytes) -> None:
     """Raises UnsafeXmlError for a document type declaration, before any parsing."""
     texts = [data]
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+    if data[:2] in _UTF16_MARKS:
         with contextlib.suppress(UnicodeDecodeError):
             texts.append(data.decode("utf-16").encode("utf-8"))
     if any(marker in text for text in texts for marker in _UNSAFE_MARKERS):
         raise UnsafeXmlError("ILR files must not contain a DOCTYPE or entity declarations")
+
+
+def not_well_formed(line: int | None, message: str) -> ImportFileError:
+    return ImportFileError(
+        "The file is not well-formed XML", [Problem(f"line {line or 0}", message, "xml_syntax")]
+    )
+
+
+def message_year(root_name: str, namespace: str | None) -> YearInfo:
+    """The year of an ILR `<Message>` root element; raises ImportFileError otherwise."""
+    if root_name != "Message":
+        raise ImportFileError(
+            "The file is not an ILR file",
+            [Problem("Message", f"the root element is <{root_name}>, not <Message>", "root")],
+        )
+    try:
+        return year_for_namespace(namespace or "")
+    except UnsupportedYearError as exc:
+        message = (
+            f"namespace {namespace or '(none)'!r} is not a supported ILR year "
+            f"(supported: {', '.join(supported_years())})"
+        )
+        raise ImportFileError(
+            "The file is not an ILR file of a supported year",
+            [Problem("Message", message, "namespace")],
+        ) from exc
 
 
 def learner_path(index: int, learn_ref: str | None, inner: str = "") -> str:
@@ -121,128 +159,93 @@ def learner_path(index: int, learn_ref: str | None, inner: str = "") -> str:
     return f"{base}.{inner}" if inner else base
 
 
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+def learner_problem(learner: FileLearner, inner: str, message: str, code: str) -> Problem:
+    path = learner_path(learner.index, learner.learn_ref, inner)
+    return Problem(path, message, code, learner.learn_ref, learner.index)
 
 
-def read_file(data: bytes) -> IlrFile:
-    """Parses and checks a whole ILR file; raises ImportFileError / UnsafeXmlError."""
-    refuse_unsafe(data)
-    try:
-        root = etree.fromstring(data, safe_parser())
-    except etree.XMLSyntaxError as exc:
-        line = exc.lineno or 0
-        raise ImportFileError(
-            "The file is not well-formed XML",
-            [Problem(f"line {line}", str(exc.msg), "xml_syntax")],
-        ) from exc
-    tree = root.getroottree()
-    if getattr(tree.docinfo, "doctype", None):
-        raise UnsafeXmlError("ILR files must not contain a DOCTYPE")
-    qname = etree.QName(root)
-    if qname.localname != "Message":
-        raise ImportFileError(
-            "The file is not an ILR file",
-            [Problem("Message", f"the root element is <{qname.localname}>, not <Message>", "root")],
-        )
-    try:
-        info = year_for_namespace(qname.namespace or "")
-    except UnsupportedYearError as exc:
-        raise ImportFileError(
-            "The file is not an ILR file of a supported year",
-            [
-                Problem(
-                    "Message",
-                    f"namespace {qname.namespace or '(none)'!r} is not a supported ILR year "
-                    f"(supported: {', '.join(supported_years())})",
-                    "namespace",
-                )
-            ],
-        ) from exc
-    year, namespace = info.academic_year, info.namespace
+def file_learner(index: int, record: dict[str, Any]) -> FileLearner:
+    ref = record.get("LearnRefNumber")
+    return FileLearner(index, ref if isinstance(ref, str) else None, record)
 
-    header: dict[str, Any] = {}
-    ukprn: int | None = None
-    learners: list[FileLearner] = []
+
+def record_problems(academic_year: str, learner: FileLearner) -> list[Problem]:
+    """The learner's own schema problems (the year's model of a Learner)."""
+    return [
+        learner_problem(learner, problem.path, problem.message, problem.code)
+        for problem in validate_record(academic_year, learner.record)
+    ]
+
+
+def schema_backstop(
+    errors: Sequence[SchemaError], children: Sequence[ChildElement], learners: list[FileLearner]
+) -> list[Problem]:
+    """Adds the whole-file XSD findings to the learner at their line (unless it already
+    has other problems); returns those outside any learner, the file's own problems."""
+    starts = [child.line for child in children]
     file_problems: list[Problem] = []
-    starts: list[int] = []  # source line of each child of <Message>
-    owners: list[FileLearner | None] = []  # the learner it is, if any
-    for child in root:
-        if not isinstance(child.tag, str):
+    for error in errors:
+        at = bisect.bisect_right(starts, error.line) - 1
+        index = children[at].learner if at >= 0 else None
+        if index is None:
+            file_problems.append(Problem(f"line {error.line}", error.message, error.code))
             continue
-        local = etree.QName(child).localname
-        in_ns = etree.QName(child).namespace == namespace
-        owner: FileLearner | None = None
-        if in_ns and local == "Header":
-            header = entity_from_xml(year, "Header", child)
-        elif in_ns and local == "LearningProvider":
-            ukprn = _int(entity_from_xml(year, "LearningProvider", child).get("UKPRN"))
-        elif in_ns and local == "Learner":
-            record = learner_from_xml(child)
-            ref = record.get("LearnRefNumber")
-            owner = FileLearner(len(learners), ref if isinstance(ref, str) else None, record)
-            learners.append(owner)
-        source_line: object = child.sourceline
-        starts.append(source_line if isinstance(source_line, int) else 0)
-        owners.append(owner)
+        owner = learners[index]
+        if all(p.code.startswith(_SCHEMA_CODE_PREFIX) for p in owner.problems):
+            owner.problems.append(
+                learner_problem(owner, f"line {error.line}", error.message, error.code)
+            )
+    return file_problems
 
-    for learner in learners:
-        for problem in validate_record(year, learner.record):
-            learner.problems.append(
-                Problem(
-                    learner_path(learner.index, learner.learn_ref, problem.path),
-                    problem.message,
-                    problem.code,
-                    learner.learn_ref,
-                    learner.index,
-                )
-            )
-    # The whole file against the XSD: file-level problems, and a backstop for learners.
-    schema = load_schema(year)
-    if not schema.validate(tree):
-        for entry in cast(Iterable[etree._LogEntry], schema.error_log):
-            at = bisect.bisect_right(starts, entry.line) - 1
-            owner = owners[at] if at >= 0 else None
-            if owner is None:
-                file_problems.append(Problem(f"line {entry.line}", entry.message, entry.type_name))
-            elif owner.valid or all(p.code.startswith("SCHEMAV") for p in owner.problems):
-                owner.problems.append(
-                    Problem(
-                        learner_path(owner.index, owner.learn_ref, f"line {entry.line}"),
-                        entry.message,
-                        entry.type_name,
-                        owner.learn_ref,
-                        owner.index,
-                    )
-                )
+
+def duplicate_problems(learners: Sequence[FileLearner]) -> dict[int, Problem]:
+    """Rule R_06: a LearnRefNumber more than once in the file (by learner index)."""
     counts = Counter(learner.learn_ref for learner in learners if learner.learn_ref)
+    return {
+        learner.index: learner_problem(
+            learner,
+            "LearnRefNumber",
+            f"LearnRefNumber {learner.learn_ref} appears {counts[learner.learn_ref]} "
+            "times in the file",
+            "R_06",
+        )
+        for learner in learners
+        if learner.learn_ref and counts[learner.learn_ref] > 1
+    }
+
+
+def header_ukprn(header: Mapping[str, Any]) -> int | None:
+    source = header.get("Source")
+    return _int(source.get("UKPRN")) if isinstance(source, Mapping) else None
+
+
+def check_message(message: ReadMessage) -> IlrFile:
+    """Every problem of a read file, its learners canonical where valid."""
+    year = message.academic_year
+    learners = [file_learner(i, record) for i, record in enumerate(message.learners)]
     for learner in learners:
-        if learner.learn_ref and counts[learner.learn_ref] > 1:
-            learner.problems.append(
-                Problem(
-                    learner_path(learner.index, learner.learn_ref, "LearnRefNumber"),
-                    f"LearnRefNumber {learner.learn_ref} appears {counts[learner.learn_ref]} "
-                    "times in the file",
-                    "R_06",
-                    learner.learn_ref,
-                    learner.index,
-                )
-            )
+        learner.problems.extend(record_problems(year, learner))
+    file_problems = schema_backstop(message.schema_errors, message.children, learners)
+    for index, problem in duplicate_problems(learners).items():
+        learners[index].problems.append(problem)
     if not learners:
         file_problems.append(Problem("Message", "the file has no Learner", "no_learners"))
     for learner in learners:
         if learner.valid:
             learner.record = canonicalise(year, learner.record)
-    source = header.get("Source") if isinstance(header.get("Source"), Mapping) else {}
     return IlrFile(
         academic_year=year,
-        ukprn=ukprn,
-        header_ukprn=_int((source or {}).get("UKPRN")),
+        ukprn=_int(message.provider.get("UKPRN")),
+        header_ukprn=header_ukprn(message.header),
         learners=learners,
         file_problems=file_problems,
-        header=header,
-        namespace=namespace,
+        header=message.header,
+        namespace=message.namespace,
     )
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def tenant_problems(ilr_file: IlrFile, tenant: str) -> list[Problem]:
@@ -280,6 +283,10 @@ def _seq(delivery: Mapping[str, Any]) -> int:
     return value if isinstance(value, int) else 0
 
 
+def _deliveries(record: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return record.get(DELIVERY) or []
+
+
 def _link(
     deliveries: Sequence[Mapping[str, Any]], aims: Sequence[tuple[str, str | None]]
 ) -> dict[int, str]:
@@ -306,22 +313,25 @@ def new_import_state(
     """A new ILR from a file learner; `template_aims` are (key, LearnAimRef) of the
     programme's template (at `template_revision`), if it has one."""
     state = IlrState(record=copy.deepcopy(dict(record)), template_revision=template_revision)
-    state.delivery_keys = _link(state.record.get(DELIVERY) or [], template_aims)
-    stamp = import_stamp(actor, at)
-    for name in state.record:
-        if name != DELIVERY:
-            state.provenance[name] = dict(stamp)
-    for delivery in state.record.get(DELIVERY) or []:
-        ref = state.delivery_ref(_seq(delivery))
-        for name in delivery:
-            if name != "AimSeqNumber":
-                state.provenance[f"{ref}.{name}"] = dict(stamp)
+    state.delivery_keys = _link(_deliveries(state.record), template_aims)
+    stamp_every_element(state, import_stamp(actor, at))
     if template_revision > 0:
         for key, _ in template_aims:
             if key not in state.delivery_keys.values():
                 state.provenance[delivery_ref_for_key(key)] = removed_by_import(actor, at)
     state.tidy()
     return state
+
+
+def stamp_every_element(state: IlrState, stamp: Provenance) -> None:
+    for name in state.record:
+        if name != DELIVERY:
+            state.provenance[name] = dict(stamp)
+    for delivery in _deliveries(state.record):
+        ref = state.delivery_ref(_seq(delivery))
+        for name in delivery:
+            if name != "AimSeqNumber":
+                state.provenance[f"{ref}.{name}"] = dict(stamp)
 
 
 def reimport_state(
@@ -332,67 +342,108 @@ def reimport_state(
     into them); changed, added and removed elements become the import's."""
     stamp = import_stamp(actor, at)
     new = IlrState(record=copy.deepcopy(dict(record)), template_revision=current.template_revision)
-    old_deliveries = {_seq(d): d for d in current.record.get(DELIVERY) or []}
-    matched: dict[int, int] = {}  # new seq -> old seq
-    taken: set[int] = set()
-    new_deliveries = new.record.get(DELIVERY) or []
-    for delivery in new_deliveries:
-        seq = _seq(delivery)
-        old = old_deliveries.get(seq)
-        if old is not None and old.get("LearnAimRef") == delivery.get("LearnAimRef"):
-            matched[seq] = seq
-            taken.add(seq)
-    for delivery in new_deliveries:
-        seq = _seq(delivery)
-        if seq in matched:
-            continue
-        for old_seq, old in old_deliveries.items():
-            if (
-                old_seq not in taken
-                and old_seq in current.delivery_keys
-                and old.get("LearnAimRef") == delivery.get("LearnAimRef")
-            ):
-                matched[seq] = old_seq
-                taken.add(old_seq)
-                break
+    matched = match_deliveries(current, _deliveries(new.record))
     new.delivery_keys = {
         seq: current.delivery_keys[old_seq]
         for seq, old_seq in matched.items()
         if old_seq in current.delivery_keys
     }
+    stamp_learner_fields(current, new, stamp)
+    stamp_delivery_fields(current, new, matched, stamp)
+    mark_removed_aims(current, new, removed_by_import(actor, at))
+    new.tidy()
+    return new
 
-    names = (set(current.record) | set(new.record)) - {DELIVERY}
-    for name in names:
-        kept = current.provenance.get(name)
-        if current.record.get(name) == new.record.get(name):
-            if kept is not None:
-                new.provenance[name] = dict(kept)
-        else:
-            new.provenance[name] = dict(stamp)
+
+def match_deliveries(
+    current: IlrState, new_deliveries: Sequence[Mapping[str, Any]]
+) -> dict[int, int]:
+    """New AimSeqNumber -> the current delivery it continues: the same AimSeqNumber and
+    LearnAimRef, else the first unmatched template-linked delivery with its LearnAimRef."""
+    old_deliveries = {_seq(d): d for d in _deliveries(current.record)}
+    matched: dict[int, int] = {}
     for delivery in new_deliveries:
-        seq = _seq(delivery)
-        ref = new.delivery_ref(seq)
-        source_seq = matched.get(seq)
-        old = old_deliveries.get(source_seq) if source_seq is not None else None
-        old_ref = current.delivery_ref(source_seq) if source_seq is not None else None
+        old = old_deliveries.get(_seq(delivery))
+        if old is not None and old.get("LearnAimRef") == delivery.get("LearnAimRef"):
+            matched[_seq(delivery)] = _seq(delivery)
+    linked = {seq: d for seq, d in old_deliveries.items() if seq in current.delivery_keys}
+    taken = set(matched.values())
+    for delivery in new_deliveries:
+        if _seq(delivery) in matched:
+            continue
+        old_seq = _first_with_aim(linked, taken, delivery.get("LearnAimRef"))
+        if old_seq is not None:
+            matched[_seq(delivery)] = old_seq
+            taken.add(old_seq)
+    return matched
+
+
+def _first_with_aim(
+    deliveries: Mapping[int, Mapping[str, Any]], taken: set[int], aim_ref: Any
+) -> int | None:
+    """The AimSeqNumber of the first delivery not taken with LearnAimRef `aim_ref`."""
+    return next(
+        (
+            seq
+            for seq, d in deliveries.items()
+            if seq not in taken and d.get("LearnAimRef") == aim_ref
+        ),
+        None,
+    )
+
+
+def _carried(previous: Provenance | None, unchanged: bool, stamp: Provenance) -> Provenance | None:
+    """An element's provenance after the import: kept if its value is unchanged."""
+    if not unchanged:
+        return dict(stamp)
+    return dict(previous) if previous is not None else None
+
+
+def stamp_learner_fields(current: IlrState, new: IlrState, stamp: Provenance) -> None:
+    """Provenance of the learner's own elements (all but the deliveries)."""
+    for name in (set(current.record) | set(new.record)) - {DELIVERY}:
+        unchanged = current.record.get(name) == new.record.get(name)
+        entry = _carried(current.provenance.get(name), unchanged, stamp)
+        if entry is not None:
+            new.provenance[name] = entry
+
+
+def stamp_delivery_fields(
+    current: IlrState, new: IlrState, matched: Mapping[int, int], stamp: Provenance
+) -> None:
+    """Provenance of each delivery's elements, compared with the delivery it continues."""
+    old_deliveries = {_seq(d): d for d in _deliveries(current.record)}
+    for delivery in _deliveries(new.record):
+        ref = new.delivery_ref(_seq(delivery))
+        old_seq = matched.get(_seq(delivery))
+        old = old_deliveries.get(old_seq) if old_seq is not None else None
+        old_ref = current.delivery_ref(old_seq) if old_seq is not None else None
         for name in (set(delivery) | set(old or {})) - {"AimSeqNumber"}:
             previous = current.provenance.get(f"{old_ref}.{name}") if old_ref else None
-            if old is not None and old.get(name) == delivery.get(name):
-                if previous is not None:
-                    new.provenance[f"{ref}.{name}"] = dict(previous)
-            else:
-                new.provenance[f"{ref}.{name}"] = dict(stamp)
+            unchanged = old is not None and old.get(name) == delivery.get(name)
+            entry = _carried(previous, unchanged, stamp)
+            if entry is not None:
+                new.provenance[f"{ref}.{name}"] = entry
+
+
+def _removed_aim_key(path: str, entry: Provenance) -> str | None:
+    """The template aim key of a removal marker (`LearningDelivery[key=K]`), else None."""
+    if entry.get("removed") and path.startswith(_REMOVED_AIM_PREFIX) and "." not in path:
+        return path[len(_REMOVED_AIM_PREFIX) : -1]
+    return None
+
+
+def mark_removed_aims(current: IlrState, new: IlrState, removal: Provenance) -> None:
+    """Template aims the file no longer links are removed, and earlier removals stay, so
+    the template does not add them back."""
     kept_keys = set(new.delivery_keys.values())
     for key in current.delivery_keys.values():
         if key not in kept_keys:
-            new.provenance[delivery_ref_for_key(key)] = removed_by_import(actor, at)
-    for path, entry in current.provenance.items():  # earlier removals of template aims
-        if entry.get("removed") and path.startswith(f"{DELIVERY}[key=") and "." not in path:
-            key = path[len(DELIVERY) + 5 : -1]
-            if key not in kept_keys:
-                new.provenance.setdefault(path, dict(entry))
-    new.tidy()
-    return new
+            new.provenance[delivery_ref_for_key(key)] = dict(removal)
+    for path, entry in current.provenance.items():
+        removed_key = _removed_aim_key(path, entry)
+        if removed_key is not None and removed_key not in kept_keys:
+            new.provenance.setdefault(path, dict(entry))
 
 
 def import_enrolment(record: Mapping[str, Any]) -> dict[str, Any]:

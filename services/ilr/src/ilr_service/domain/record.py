@@ -1,21 +1,7 @@
 """A learner's ILR with per-field provenance: prefill, template changes, edits, resets.
 
-Pure functions over `IlrState`; nothing here does I/O. The rules (DESIGN "ILR record and
-prefill"):
-
-* every template-controlled or enrolment-controlled field remembers where its value came
-  from: `{"source": "template", "revision": n}`, `{"source": "enrolment"}` or
-  `{"source": "person", "actor": …, "at": …}`;
-* the template and the enrolment write only fields whose provenance is theirs or that are
-  empty; a person's value (an emptied field included) is never overwritten;
-* aims added to / removed from the template are added to / removed from the ILR unless a
-  person changed (or removed) that aim;
-* a reset drops the person's values for a field, a delivery or the whole record and
-  synchronises again.
-
-Deliveries keep their template `key` in `delivery_keys` (AimSeqNumber -> key), never
-inside the record: the record holds only official ILR elements.
-"""
+Pure functions over `IlrState`. Template and enrolment write only fields that are theirs or
+empty; a person's value is never overwritten (docs/ENGINEERING.md, "ILR provenance")."""
 
 from __future__ import annotations
 

@@ -1,21 +1,12 @@
-"""The ILR status workflow (DESIGN "Workflow"), pure: who may move a record where.
+"""The ILR status workflow, pure: who may move a record where, and what each move sets.
 
-| action            | from                                              | to                 | who |
-| create            | —                                                 | newly_submitted    | system |
-| request_signature | newly_submitted                                   | signature_required | admin |
-| sign              | signature_required (+ newly_submitted if allowed) | signed             | the learner, own record |
-| qa_verify         | signed                                            | qa_verified        | verifier, not the last editor |
-| complete          | qa_verified                                       | completed          | system (export submitted) or admin |
-| reopen (reason)   | any later state                                   | newly_submitted    | admin |
-
-A signature is bound to the version it signed: editing a signed record's content sends it
-back to `signature_required`.
-"""
+newly_submitted → signature_required → signed → qa_verified → completed; reopen goes back
+to newly_submitted. The table of actions, states and roles is in docs/ENGINEERING.md."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 NEWLY_SUBMITTED = "newly_submitted"
 SIGNATURE_REQUIRED = "signature_required"
@@ -149,6 +140,22 @@ def decide(action: str, subject: Subject, actor: Actor, reason: str | None = Non
 def status_after_content_change(status: str) -> str:
     """Editing signed content invalidates the signature."""
     return SIGNATURE_REQUIRED if status in _SIGNED_STATES else status
+
+
+def transition_effects(
+    action: str, *, version: int, actor: str, reason: str | None, at: str
+) -> dict[str, Any]:
+    """The stored fields a transition of the ILR at `version` sets besides its status: a
+    signature is bound to the version it creates; reopening drops it."""
+    if action == "sign":
+        return {
+            "signature": {"version": version + 1, "signed_version": version, "by": actor, "at": at}
+        }
+    if action == "reopen":
+        return {"signature": None, "reopen_reason": reason}
+    if action == "qa_verify":
+        return {"verified_by": actor}
+    return {}
 
 
 def blocked_actions(subject: Subject) -> dict[str, str]:

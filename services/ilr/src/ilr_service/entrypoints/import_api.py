@@ -14,6 +14,7 @@ from fastapi import status as http
 from starlette.datastructures import UploadFile
 from starlette.types import Message
 
+from ilr_service.entrypoints.schemas import ImportReport
 from ilr_service.service_layer.importing import IlrImporter
 from ilr_shared.auth import CurrentPrincipal, Role, require_roles
 from ilr_shared.http import ApiError
@@ -109,6 +110,7 @@ _OPENAPI: dict[str, Any] = {
 
 @router.post(
     "/import",
+    response_model=ImportReport,
     dependencies=[require_roles(Role.ADMIN)],
     openapi_extra=_OPENAPI,
     summary="Import an ILR XML file (2025/26 or 2026/27)",

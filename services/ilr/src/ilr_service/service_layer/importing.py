@@ -1,42 +1,22 @@
 """Use case: import an existing ILR file (2025/26 or 2026/27) into the tenant's ILRs.
 
-Behaviour (`POST /api/ilrs/import`):
-
-1. The whole file is read and checked before anything is written (`domain/importing.py`).
-   File-level problems (not XML, DOCTYPE/entities, unknown namespace, Header problems,
-   another organisation's UKPRN, a programme of another year or with ILR switched off)
-   always give 422 and import nothing. Learner problems (XSD, duplicate LearnRefNumber,
-   a LearnRefNumber matching more than one ILR of the year) give 422 listing every
-   problem with the learner's LearnRefNumber and path, unless `skip_invalid=true`: then
-   the valid learners are imported and the others are reported under `skipped`.
-2. Learners are matched to ILRs of the same tenant + LearnRefNumber + academic year.
-   A match is updated through the normal change path: `build_commit` (new version, source
-   `import`, signature/status rules of any content change), bulk compare-and-set,
-   recomputed and retried on a lost race. A learner identical to its ILR is `unchanged`
-   (no new version).
-3. A learner with no ILR gets a new one, in batches of bulk inserts: id derived from
-   (tenant, `import:<year>:<LearnRefNumber>`) — the synthetic `enrolment_id` — so two
-   imports of the same file converge on one ILR. `programme_id` is the query's, or ""
-   (no programme: the record.changed contract needs a string; the export takes it like
-   any other ILR unless it filters by programme). Its first version (source `import`)
-   carries its record.changed event in the same write, like every other ILR.
-"""
+The whole file is checked before anything is written; learners are matched by
+LearnRefNumber within the year and updated, or created in bulk with an id derived from
+`import:<year>:<LearnRefNumber>`. Details: docs/ENGINEERING.md ("Importing ILR files")."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from fastapi import status as http
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from pymongo.errors import BulkWriteError
 
-from ilr_service.adapters import ilr_model
-from ilr_service.adapters.repository import IlrRepository
+from ilr_service.adapters.ilr_file import read_file
+from ilr_service.domain import ilr_model
+from ilr_service.domain.ilr import Change, Creation, Revision, create, ilr_id_for, revise, timestamp
 from ilr_service.domain.importing import (
     FileLearner,
     IlrFile,
@@ -45,28 +25,20 @@ from ilr_service.domain.importing import (
     import_enrolment,
     learner_path,
     new_import_state,
-    read_file,
     reimport_state,
     template_aims,
     tenant_problems,
 )
 from ilr_service.domain.record import Enrolment
-from ilr_service.service_layer.changes import (
-    Change,
-    build_commit,
-    ilr_id_for,
-    new_document,
-    state_of,
-)
+from ilr_service.domain.reference import StoredTemplate
+from ilr_service.service_layer.ports import IlrStore, Notifier, Quiet
+from ilr_service.service_layer.settling import commit_until_settled
 from ilr_shared.auth import Principal
-from ilr_shared.http import ApiError
+from ilr_shared.errors import ConflictError, InvalidInputError
 from ilr_shared.ilr import UnsafeXmlError
-from ilr_shared.mongo import Document
 from ilr_shared.validation import ValidationContext
 from ilr_shared.validation.file_checks import check_file_name, check_header, check_message
 
-DUPLICATE_KEY = 11000
-MAX_ATTEMPTS = 20
 MAX_LISTED_PROBLEMS = 1000
 NO_PROGRAMME = ""
 
@@ -139,27 +111,20 @@ def file_level_findings(
     ]
 
 
-def _refusal(message: str, problems: Sequence[Problem], **extra: Any) -> ApiError:
+def _refusal(message: str, problems: Sequence[Problem], **extra: Any) -> InvalidInputError:
     errors = [p.as_error() for p in problems[:MAX_LISTED_PROBLEMS]]
-    return ApiError(
-        http.HTTP_422_UNPROCESSABLE_CONTENT,
-        message,
-        errors,
-        problem_count=len(problems),
-        imported=0,
-        **extra,
-    )
+    return InvalidInputError(message, errors, problem_count=len(problems), imported=0, **extra)
 
 
 class IlrImporter:
     def __init__(
         self,
-        repository: IlrRepository,
-        kick: Callable[[], None] = lambda: None,
+        repository: IlrStore,
+        notifier: Notifier | None = None,
         settings: ImportSettings | None = None,
     ) -> None:
         self.repo = repository
-        self.kick = kick
+        self.notifier = notifier or Quiet()
         self.settings = settings or ImportSettings()
 
     @property
@@ -188,36 +153,24 @@ class IlrImporter:
         return ilr_file
 
     async def _check_programme(self, tenant: str, programme_id: str, academic_year: str) -> None:
-        programme = await self.repo.programme(tenant, programme_id)
+        programme = await self.repo.programme_settings(tenant, programme_id)
         if programme is None:
             return  # not announced yet (events may lag): attach anyway
         problems = []
-        if programme.get("academic_year") not in (None, academic_year):
+        if programme.academic_year not in (None, academic_year):
             problems.append(
                 Problem(
                     "query.programme_id",
-                    f"the programme is for {programme.get('academic_year')}, "
-                    f"the file for {academic_year}",
+                    f"the programme is for {programme.academic_year}, the file for {academic_year}",
                     "academic_year",
                 )
             )
-        if programme.get("ilr_enabled") is False:
+        if programme.ilr_enabled is False:
             problems.append(
                 Problem("query.programme_id", "ILR is switched off for this programme", "ilr")
             )
         if problems:
             raise _refusal("The programme cannot take these learners", problems)
-
-    async def _existing(
-        self, tenant: str, academic_year: str, refs: Sequence[str]
-    ) -> dict[str, list[str]]:
-        """LearnRefNumber -> ids of the tenant's ILRs of the year with it."""
-        found: dict[str, list[str]] = {}
-        for start in range(0, len(refs), 1000):
-            chunk = refs[start : start + 1000]
-            for doc in await self.repo.ids_by_learn_ref(tenant, academic_year, chunk):
-                found.setdefault(doc["learn_ref"], []).append(doc["_id"])
-        return found
 
     # -- the use case -------------------------------------------------------------------
 
@@ -236,7 +189,7 @@ class IlrImporter:
         if programme_id:
             await self._check_programme(tenant, programme_id, year)
         refs = [lr.learn_ref for lr in ilr_file.learners if lr.learn_ref]
-        existing = await self._existing(tenant, year, refs)
+        existing = await self.repo.ids_by_learn_ref(tenant, year, refs)
         for learner in ilr_file.learners:
             ids = existing.get(learner.learn_ref or "", [])
             if len(ids) > 1:
@@ -263,7 +216,7 @@ class IlrImporter:
             year, skipped=invalid, file_findings=file_level_findings(ilr_file, tenant, file_name)
         )
         valid = [lr for lr in ilr_file.learners if lr.valid]
-        template = await self._template(tenant, programme_id) if programme_id else None
+        template = await self.repo.latest_template(tenant, programme_id) if programme_id else None
         for start in range(0, len(valid), self.settings.batch_size):
             batch = valid[start : start + self.settings.batch_size]
             await self._write_batch(
@@ -271,93 +224,35 @@ class IlrImporter:
             )
         return result.body(ilr_file.learners)
 
-    async def _template(self, tenant: str, programme_id: str) -> Document | None:
-        return await self.repo.latest_template(tenant, programme_id)
-
     async def _write_batch(
         self,
         principal: Principal,
         year: str,
         programme_id: str | None,
-        template: Document | None,
+        template: StoredTemplate | None,
         batch: Sequence[FileLearner],
         existing: dict[str, list[str]],
         result: ImportResult,
     ) -> None:
-        tenant, actor = principal.tenant, principal.sub
-        at = datetime.now().astimezone().isoformat()
+        at = timestamp()
         to_update: dict[str, FileLearner] = {}
-        to_create: list[tuple[FileLearner, dict[str, Any], dict[str, Any]]] = []
-        aims = template_aims((template or {}).get("template"))
-        revision = int((template or {}).get("revision") or 0)
+        to_create: list[tuple[FileLearner, Creation]] = []
         for learner in batch:
-            ref = learner.learn_ref or ""
-            ids = existing.get(ref)
+            ids = existing.get(learner.learn_ref or "")
             if ids:
                 to_update[ids[0]] = learner
-                continue
-            enrolment_id = import_enrolment_id(year, ref)
-            enrolment = import_enrolment(learner.record)
-            state = new_import_state(
-                learner.record, actor=actor, at=at, template_aims=aims, template_revision=revision
-            )
-            document, version_doc = new_document(
-                tenant=tenant,
-                ilr_id=ilr_id_for(tenant, enrolment_id),
-                programme_id=programme_id or NO_PROGRAMME,
-                enrolment_id=enrolment_id,
-                academic_year=year,
-                enrolment=Enrolment(
-                    learner=enrolment["learner"],
-                    learn_start_date=enrolment["LearnStartDate"],
-                    learn_plan_end_date=enrolment["LearnPlanEndDate"],
-                ),
-                state=state,
-                source_event="import",
-            )
-            document.update(
-                updated_by=actor,
-                created_by_event=None,
-                imported={"by": actor, "at": at},
-            )
-            version_doc.update(actor=actor, source="import", action="import")
-            to_create.append((learner, document, version_doc))
-        created = await self._insert(to_create)
-        for learner, document, _ in to_create:
-            if document["_id"] in created:
-                result.outcomes[learner.index] = (document["_id"], "created")
+            else:
+                creation = _creation(principal, year, programme_id, template, learner, at)
+                to_create.append((learner, creation))
+        created = await self.repo.insert_many([creation for _, creation in to_create])
+        for learner, creation in to_create:
+            if creation.ilr.id in created:
+                result.outcomes[learner.index] = (creation.ilr.id, "created")
             else:  # created meanwhile (another import of the same learner): update it
-                to_update[document["_id"]] = learner
+                to_update[creation.ilr.id] = learner
         await self._update(principal, to_update, at, result)
         if created:
-            self.kick()
-
-    async def _insert(
-        self, items: Sequence[tuple[FileLearner, dict[str, Any], dict[str, Any]]]
-    ) -> set[str]:
-        """Bulk insert of new ILRs with their first versions; returns the ids inserted."""
-        if not items:
-            return set()
-        repo = self.repo
-        await repo.versions.insert_many([v for _, _, v in items], ordered=False)
-        documents = [d for _, d, _ in items]
-        failed: set[int] = set()
-        try:
-            await repo.ilrs.insert_many(documents, ordered=False)
-        except BulkWriteError as exc:
-            errors = exc.details.get("writeErrors", [])
-            if any(e.get("code") != DUPLICATE_KEY for e in errors):
-                raise
-            failed = {int(e["index"]) for e in errors}
-        inserted = [d for i, d in enumerate(documents) if i not in failed]
-        lost = [d["write_id"] for i, d in enumerate(documents) if i in failed]
-        if inserted:
-            await repo.versions.update_many(
-                {"_id": {"$in": [d["write_id"] for d in inserted]}}, {"$set": {"committed": True}}
-            )
-        if lost:
-            await repo.versions.delete_many({"_id": {"$in": lost}, "committed": {"$ne": True}})
-        return {d["_id"] for d in inserted}
+            self.notifier.changed()
 
     async def _update(
         self,
@@ -366,43 +261,85 @@ class IlrImporter:
         at: str,
         result: ImportResult,
     ) -> None:
+        """Brings the matched ILRs to the file's learners; identical ones stay unchanged."""
         tenant, actor = principal.tenant, principal.sub
-        for _ in range(MAX_ATTEMPTS):
+
+        async def reimports() -> list[Revision]:
             if not pending:
-                return
-            documents = await self.repo.get_many(tenant, list(pending))
-            commits = []
-            for document in documents:
-                learner = pending[document["_id"]]
-                current = state_of(document)
+                return []
+            ilrs = await self.repo.get_many(tenant, list(pending))
+            revisions = []
+            for ilr in ilrs:
+                learner = pending[ilr.id]
+                current = ilr.state
                 state = reimport_state(current, learner.record, actor=actor, at=at)
-                year = document["academic_year"]
                 if (
-                    ilr_model.order_record(year, state.record) == (document.get("record") or {})
+                    ilr_model.order_record(ilr.academic_year, state.record) == current.record
                     and state.delivery_keys == current.delivery_keys
                 ):
-                    result.outcomes[learner.index] = (document["_id"], "unchanged")
-                    del pending[document["_id"]]
+                    result.outcomes[learner.index] = (ilr.id, "unchanged")
+                    del pending[ilr.id]
                     continue
                 change = Change(state, actor, "import", "import", extra={"last_editor": actor})
-                commits.append(build_commit(document, change))
-            missing = set(pending) - {d["_id"] for d in documents}
+                revisions.append(revise(ilr, change))
+            missing = set(pending) - {ilr.id for ilr in ilrs}
             if missing:
-                raise ApiError(
-                    http.HTTP_409_CONFLICT,
+                raise ConflictError(
                     "An ILR disappeared while it was being imported; import the file again",
                     ilr_ids=sorted(missing),
                 )
-            if not commits:
-                return
-            won = await self.repo.commit(commits)
-            if won:
-                self.kick()
+            return revisions
+
+        def updated(won: set[str]) -> None:
             for ilr_id in won:
                 result.outcomes[pending.pop(ilr_id).index] = (ilr_id, "updated")
-        raise ApiError(
-            http.HTTP_409_CONFLICT,
-            "Some ILRs kept changing while they were being imported; import the file again "
-            "(learners already imported are unchanged by a second import)",
-            ilr_ids=sorted(pending),
+
+        await commit_until_settled(
+            self.repo,
+            self.notifier,
+            reimports,
+            give_up=lambda: ConflictError(
+                "Some ILRs kept changing while they were being imported; import the file again "
+                "(learners already imported are unchanged by a second import)",
+                ilr_ids=sorted(pending),
+            ),
+            committed=updated,
         )
+
+
+def _creation(
+    principal: Principal,
+    year: str,
+    programme_id: str | None,
+    template: StoredTemplate | None,
+    learner: FileLearner,
+    at: str,
+) -> Creation:
+    """A new ILR for a learner of the file that matches none (no enrolment: its id comes
+    from the year and LearnRefNumber, so two imports of one file converge)."""
+    tenant, actor = principal.tenant, principal.sub
+    enrolment_id = import_enrolment_id(year, learner.learn_ref or "")
+    enrolment = import_enrolment(learner.record)
+    state = new_import_state(
+        learner.record,
+        actor=actor,
+        at=at,
+        template_aims=template_aims(template.template if template else None),
+        template_revision=template.revision if template else 0,
+    )
+    return create(
+        tenant=tenant,
+        ilr_id=ilr_id_for(tenant, enrolment_id),
+        programme_id=programme_id or NO_PROGRAMME,
+        enrolment_id=enrolment_id,
+        academic_year=year,
+        enrolment=Enrolment(
+            learner=enrolment["learner"],
+            learn_start_date=enrolment["LearnStartDate"],
+            learn_plan_end_date=enrolment["LearnPlanEndDate"],
+        ),
+        change=Change(
+            state, actor, "import", "import", extra={"imported": {"by": actor, "at": at}}
+        ),
+        source_event=None,
+    )

@@ -15,11 +15,10 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from ilr_shared.errors import ConflictError
 from ilr_shared.events import EventEnvelope
 from ilr_shared.mongo import Document
 from ilr_shared.outbox import OUTBOX_FIELD, PENDING_FIELD, merge_updates, outbox_fields, outbox_push
-
-from ..domain.errors import ConflictError
 
 PROGRAMMES = "programmes"
 ENROLMENTS = "enrolments"

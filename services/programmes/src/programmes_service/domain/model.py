@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from ilr_shared.errors import InvalidInputError, Problem
 from ilr_shared.ilr.years import supported_years, year_info
 from ilr_shared.template import (
     IlrTemplate,
@@ -17,8 +18,6 @@ from ilr_shared.template import (
     strip_invalid_codes,
     validate_template,
 )
-
-from .errors import InvalidInputError, Problem
 
 DEFAULT_ULN = 9_999_999_999
 ACTIVE = "active"

@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 
 from ilr_shared.auth import Principal, Role, require_roles
-from ilr_shared.http import decode_cursor, encode_cursor, etag_for, parse_if_match
+from ilr_shared.cursors import decode_cursor, encode_cursor
+from ilr_shared.http import etag_for, parse_if_match
 from ilr_shared.template import IlrTemplate, template_code_lists
 
 from ..config import API_PREFIX

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from ilr_shared.errors import ConflictError, StaleVersionError, not_found
 from ilr_shared.events import (
     EnrolmentCreated,
     EnrolmentWithdrawn,
@@ -22,7 +23,6 @@ from ilr_shared.mongo import Document
 from ilr_shared.template import IlrTemplate, RemovedCode
 
 from ..adapters.repository import EnrolmentRepository, ProgrammeRepository
-from ..domain.errors import ConflictError, NotFoundError, StaleVersionError
 from ..domain.model import (
     ACTIVE,
     WITHDRAWN,
@@ -135,7 +135,7 @@ class ProgrammesService:
     async def get_programme(self, tenant: str, programme_id: str) -> Document:
         doc = await self.programmes.get(tenant, programme_id)
         if doc is None:
-            raise NotFoundError("Programme not found")
+            raise not_found("Programme")
         return doc
 
     async def list_programmes(
@@ -269,7 +269,7 @@ class ProgrammesService:
     async def get_enrolment(self, tenant: str, programme_id: str, enrolment_id: str) -> Document:
         doc = await self.enrolments.get(tenant, programme_id, enrolment_id)
         if doc is None:
-            raise NotFoundError("Enrolment not found")
+            raise not_found("Enrolment")
         return doc
 
     async def list_enrolments(

@@ -1,10 +1,7 @@
-"""FAM codes used outside their validity dates: the "Valid to" date of the learning
-delivery and learner FAM code tables (LearnDelFAMType_06, LearnFAMType_03) and the
-"EffectiveFrom" date of the learning delivery monitoring codes (LearnDelFAMType_104).
+"""FAM codes used outside their validity dates (LearnDelFAMType_06/_104, LearnFAMType_03).
 
-The dates come from the year's code lists (``CodeList.valid_to`` / ``valid_from``); a
-code without a date is valid at any date, and a list the year does not have never makes
-a rule fire (LearnDelFAMType_04 / LearnFAMType_01 report unknown codes).
+Dates come from the code lists (``CodeList.valid_to``/``valid_from``); an undated code is
+always valid; unknown codes are LearnDelFAMType_04/LearnFAMType_01's to report.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from ilr_shared.ilr.years import supported_years
 from ilr_shared.template import as_template, render_deliveries
 from ilr_shared.validation import ValidationContext, validate_learner
 
-# The User part: what the learner fills in themselves (DESIGN "Tenancy and access").
+# The User part: what the learner fills in themselves.
 USER_PART: tuple[str, ...] = (
     "GivenNames",
     "FamilyName",
