@@ -319,15 +319,21 @@ class Stack:
         if "ilr" in self.clients and "programme_id" in seeded.ids:
             ilrs = self.clients["ilr"]
 
-            async def ilr_id() -> str | None:
+            async def settled_ilr() -> dict[str, Any] | None:
+                """The ILR once the template is applied: until then it may still change."""
                 found = await ilrs.get(
                     "/api/ilrs", params={"programme_id": seeded.ids["programme_id"]}, headers=admin
                 )
                 items = found.json().get("items") if found.status_code == 200 else None
-                return items[0]["id"] if items else None
+                if not items:
+                    return None
+                ilr = await ilrs.get(f"/api/ilrs/{items[0]['id']}", headers=admin)
+                body: dict[str, Any] = ilr.json()
+                return body if ilr.status_code == 200 and body["template_revision"] >= 1 else None
 
-            seeded.ids["ilr_id"] = await self.until(ilr_id, f"the ILR of {marker}")
-            seeded.ids["version"] = 1
+            ilr = await self.until(settled_ilr, f"the ILR of {marker}")
+            seeded.ids["ilr_id"] = ilr["id"]
+            seeded.ids["version"] = ilr["version"]
             seeded.ids["seq"] = 1
         if "export" in self.clients:
             seeded.ids["export_id"] = await self._seed_export(tenant, marker)

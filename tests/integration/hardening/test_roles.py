@@ -1,5 +1,5 @@
 """Roles matrix: every operation of every service's OpenAPI document, with every role and
-with no token, against the explicit table below (docs/api.md, /work/shared/DESIGN.md)."""
+with no token, against the explicit table below (docs/api.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The status workflow of DESIGN.md, as a pure state machine."""
+"""The ILR status workflow, as a pure state machine."""
 
 from __future__ import annotations
 

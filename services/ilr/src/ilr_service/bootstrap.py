@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from ilr_service.adapters.relay import RelayKick
 from ilr_service.adapters.repository import IlrRepository
 from ilr_service.config import Settings
 from ilr_service.entrypoints.api import router
@@ -16,6 +15,7 @@ from ilr_service.service_layer.events import EventHandlers
 from ilr_service.service_layer.importing import IlrImporter, ImportSettings
 from ilr_service.service_layer.queries import IlrQueries
 from ilr_shared.events import EventType
+from ilr_shared.outbox import RelayKick
 from ilr_shared.service_app import Runtime, Wiring, create_service_app
 
 API_PREFIX = "/api/ilrs"
