@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from ilr_service.adapters.ilr_file import read_file
 from ilr_service.adapters.repository import IlrRepository
 from ilr_service.config import Settings
 from ilr_service.entrypoints.api import router
@@ -44,7 +45,7 @@ def create_app(
                 "ilr_commands": IlrCommands(repository, kick),
                 "ilr_queries": IlrQueries(repository),
                 "ilr_event_handlers": handlers,
-                "ilr_importer": IlrImporter(repository, kick, import_settings),
+                "ilr_importer": IlrImporter(repository, read_file, kick, import_settings),
             },
         )
 

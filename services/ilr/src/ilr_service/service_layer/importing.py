@@ -14,7 +14,6 @@ from typing import Any
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ilr_service.adapters.ilr_file import read_file
 from ilr_service.domain import ilr_model
 from ilr_service.domain.ilr import Change, Creation, Revision, create, ilr_id_for, revise, timestamp
 from ilr_service.domain.importing import (
@@ -31,7 +30,7 @@ from ilr_service.domain.importing import (
 )
 from ilr_service.domain.record import Enrolment
 from ilr_service.domain.reference import StoredTemplate
-from ilr_service.service_layer.ports import IlrStore, Notifier, Quiet
+from ilr_service.service_layer.ports import FileReader, IlrStore, Notifier, Quiet
 from ilr_service.service_layer.settling import commit_until_settled
 from ilr_shared.auth import Principal
 from ilr_shared.errors import ConflictError, InvalidInputError
@@ -120,10 +119,12 @@ class IlrImporter:
     def __init__(
         self,
         repository: IlrStore,
+        read_file: FileReader,
         notifier: Notifier | None = None,
         settings: ImportSettings | None = None,
     ) -> None:
         self.repo = repository
+        self.read_file = read_file
         self.notifier = notifier or Quiet()
         self.settings = settings or ImportSettings()
 
@@ -135,7 +136,7 @@ class IlrImporter:
 
     async def read(self, data: bytes, tenant: str) -> IlrFile:
         try:
-            ilr_file = await asyncio.to_thread(read_file, data)
+            ilr_file = await asyncio.to_thread(self.read_file, data)
         except UnsafeXmlError as exc:
             raise _refusal(
                 "The file was refused: ILR files must not contain a DOCTYPE or entities",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from ilr_service.domain.ilr import Creation, Ilr, Revision
+from ilr_service.domain.importing import IlrFile
 from ilr_service.domain.listing import SearchCriteria, SearchPage, VersionEntry
 from ilr_service.domain.reference import ProgrammeSettings, StoredTemplate, Withdrawal
 from ilr_shared.events import EventEnvelope
@@ -100,6 +101,10 @@ class IlrStore(Protocol):
         ...
 
     async def get_version(self, ilr: Ilr, version: int) -> VersionEntry | None: ...
+
+
+# Reads an uploaded ILR file into checked plain data (the XML parsing is an adapter's).
+FileReader = Callable[[bytes], IlrFile]
 
 
 class Notifier(Protocol):
