@@ -1,27 +1,32 @@
 """NATS JetStream: streams, reliable publishing, and consumers that never lose a message.
 
-A consumer acks only after its handler has committed. A message that can never succeed
-(malformed, wrong contract, or still failing after `max_deliveries` attempts) is published
-to `deadletter.<subject>` with the reason in its headers, then acked — never dropped and
-never retried forever. Transient failures are NAKed with exponential back-off.
+Consumers pull batches and settle each message on its own outcome once its handler has
+committed: ack; a message that can never succeed (malformed, wrong contract, or failing after
+`max_deliveries` tries) goes to `deadletter.<subject>` with the reason, then is acked;
+transient failures are NAKed with exponential back-off. A poison message holds back nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Annotated, Any, Protocol
 
+from faststream import Context
+from faststream.message import StreamMessage
 from faststream.middlewares import AckPolicy
 from faststream.nats import ConsumerConfig, JStream, NatsBroker, PullSub
-from faststream.nats.annotations import NatsMessage
+from faststream.nats.message import NatsBatchMessage
+from faststream.nats.subscriber.usecases.stream_pull_subscriber import BatchPullStreamSubscriber
+from nats.aio.msg import Msg
+from nats.errors import ConnectionClosedError
 from nats.js.api import AckPolicy as JsAckPolicy
 from nats.js.api import DeliverPolicy, StreamConfig
 from nats.js.client import JetStreamContext
-from nats.js.errors import BadRequestError, NotFoundError
-from prometheus_client import Counter
+from nats.js.errors import BadRequestError, NotFoundError, ServiceUnavailableError
+from prometheus_client import Counter, Histogram
 from pydantic import ValidationError
 
 from ilr_shared.events import (
@@ -41,6 +46,12 @@ DUPLICATE_WINDOW_S = 120.0
 EVENTS_HANDLED = Counter(
     "ilr_events_handled_total", "Events handled by consumers", ["consumer", "outcome"]
 )
+BATCH_SIZES = Histogram(
+    "ilr_consumer_batch_size",
+    "Messages per pulled batch",
+    ["consumer"],
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+)
 
 
 class PermanentEventError(Exception):
@@ -52,6 +63,9 @@ class EventPublisher(Protocol):
 
 
 EventHandler = Callable[[EventEnvelope], Awaitable[None]]
+# One outcome per event, in order: None = committed (ack), PermanentEventError = dead-letter
+# it, any other exception = retry it with back-off.
+BatchHandler = Callable[[Sequence[EventEnvelope]], Awaitable[Sequence[BaseException | None]]]
 
 
 def make_broker(settings: CommonSettings) -> NatsBroker:
@@ -121,12 +135,16 @@ class NatsEventPublisher:
 
 @dataclass(frozen=True)
 class ConsumerSpec:
-    """One durable pull consumer: a service's share of a stream."""
+    """One durable pull consumer: a service's share of a stream.
+
+    Without `batch_handler`, the events of a pulled batch run through `handler` concurrently
+    (at most `consumer_concurrency` at once): handlers must be idempotent and order-independent."""
 
     durable: str
     stream: str
     filter_subject: str
     handler: EventHandler
+    batch_handler: BatchHandler | None = None
 
 
 def decode_event(subject: str, body: bytes, max_bytes: int) -> EventEnvelope:
@@ -167,49 +185,95 @@ def backoff_delay(deliveries: int, settings: CommonSettings) -> float:
     )
 
 
-class _Delivery:
-    """Handles one message: decode, run the handler while keeping the ack alive, settle."""
+class _BatchDelivery:
+    """Handles one pulled batch: decode each message, handle the events (together, or one by
+    one concurrently), settle each message as soon as its own outcome is known."""
 
     def __init__(self, spec: ConsumerSpec, settings: CommonSettings, broker: NatsBroker) -> None:
         self._spec = spec
         self._settings = settings
         self._broker = broker
+        self._slots = asyncio.Semaphore(settings.consumer_concurrency)
 
-    async def __call__(self, msg: NatsMessage) -> None:
-        raw = msg.raw_message
-        deliveries = raw.metadata.num_delivered if raw.metadata else 1
+    async def __call__(self, messages: Sequence[Msg]) -> None:
+        BATCH_SIZES.labels(self._spec.durable).observe(len(messages))
+        heartbeat = asyncio.create_task(self._keep_in_progress(messages))
+        max_bytes = self._settings.max_event_bytes
         try:
-            event = decode_event(raw.subject, raw.data, self._settings.max_event_bytes)
-            await self._run_with_heartbeat(msg, event)
-        except PermanentEventError as exc:
-            await self._dead_letter(msg, str(exc), deliveries)
-        except Exception as exc:  # transient until proven otherwise
-            await self._retry_or_dead_letter(msg, exc, deliveries)
-        else:
-            await msg.ack()
-            EVENTS_HANDLED.labels(self._spec.durable, "ok").inc()
-
-    async def _run_with_heartbeat(self, msg: NatsMessage, event: EventEnvelope) -> None:
-        # Long handlers (a template fanned out to thousands of ILRs) keep the message theirs.
-        async def beat() -> None:
-            while True:
-                await asyncio.sleep(self._settings.ack_wait_s / 3)
-                await msg.in_progress()
-
-        heartbeat = asyncio.create_task(beat())
-        try:
-            await self._spec.handler(event)
+            decoded: list[tuple[Msg, EventEnvelope]] = []
+            for message in messages:
+                try:
+                    event = decode_event(message.subject, message.data, max_bytes)
+                except PermanentEventError as exc:
+                    await self._settle(message, exc)
+                else:
+                    decoded.append((message, event))
+            if self._spec.batch_handler is not None:
+                await self._handle_together(self._spec.batch_handler, decoded)
+            else:
+                await asyncio.gather(*(self._handle_one(m, e) for m, e in decoded))
         finally:
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
 
+    async def _keep_in_progress(self, messages: Sequence[Msg]) -> None:
+        # Long handlers (a template fanned out to thousands of ILRs), and messages waiting
+        # for a free slot, stay this instance's until they are settled.
+        while True:
+            await asyncio.sleep(self._settings.ack_wait_s / 3)
+            for message in messages:
+                if not message.is_acked:
+                    with contextlib.suppress(Exception):  # redelivered later if it fails
+                        await message.in_progress()
+
+    async def _handle_one(self, message: Msg, event: EventEnvelope) -> None:
+        outcome: Exception | None = None
+        async with self._slots:
+            try:
+                await self._spec.handler(event)
+            except Exception as exc:
+                outcome = exc
+        await self._settle(message, outcome)
+
+    async def _handle_together(
+        self, batch_handler: BatchHandler, decoded: Sequence[tuple[Msg, EventEnvelope]]
+    ) -> None:
+        if not decoded:
+            return
+        events = [event for _, event in decoded]
+        outcomes: Sequence[BaseException | None]
+        try:
+            outcomes = await batch_handler(events)
+            if len(outcomes) != len(events):
+                raise RuntimeError(f"{len(outcomes)} outcomes for {len(events)} events")
+        except Exception as exc:  # every event of the batch is retried
+            outcomes = [exc] * len(events)
+        settles = zip(decoded, outcomes, strict=True)
+        await asyncio.gather(*(self._settle(message, outcome) for (message, _), outcome in settles))
+
+    async def _settle(self, message: Msg, outcome: BaseException | None) -> None:
+        """Acks a committed event, dead-letters a permanent failure, NAKs the rest."""
+        deliveries = message.metadata.num_delivered if message.reply else 1
+        try:
+            if outcome is None:
+                await message.ack()
+                EVENTS_HANDLED.labels(self._spec.durable, "ok").inc()
+            elif isinstance(outcome, PermanentEventError):
+                await self._dead_letter(message, str(outcome), deliveries)
+            else:
+                await self._retry_or_dead_letter(message, outcome, deliveries)
+        except Exception as exc:  # the server redelivers it after ack_wait
+            log.error("event.settle_failed", consumer=self._spec.durable, error=str(exc)[:500])
+
     async def _retry_or_dead_letter(
-        self, msg: NatsMessage, exc: Exception, deliveries: int
+        self, message: Msg, exc: BaseException, deliveries: int
     ) -> None:
         reason = f"{type(exc).__name__}: {exc}"
         if deliveries >= self._settings.max_deliveries:
-            await self._dead_letter(msg, f"gave up after {deliveries} tries: {reason}", deliveries)
+            await self._dead_letter(
+                message, f"gave up after {deliveries} tries: {reason}", deliveries
+            )
             return
         delay = backoff_delay(deliveries, self._settings)
         log.warning(
@@ -220,49 +284,54 @@ class _Delivery:
             error=reason[:500],
         )
         EVENTS_HANDLED.labels(self._spec.durable, "retry").inc()
-        await msg.nack(delay=delay)
+        await message.nak(delay=delay)
 
-    async def _dead_letter(self, msg: NatsMessage, reason: str, deliveries: int) -> None:
-        raw = msg.raw_message
-        sequence = raw.metadata.sequence.stream if raw.metadata else 0
+    async def _dead_letter(self, message: Msg, reason: str, deliveries: int) -> None:
+        sequence = message.metadata.sequence.stream if message.reply else 0
         headers = {
             "Nats-Msg-Id": f"{self._spec.durable}:{self._spec.stream}:{sequence}",
             "Ilr-Deadletter-Reason": reason[:2000].replace("\n", " "),
-            "Ilr-Original-Subject": raw.subject,
+            "Ilr-Original-Subject": message.subject,
             "Ilr-Consumer": self._spec.durable,
             "Ilr-Deliveries": str(deliveries),
         }
         try:
             await self._broker.publish(
-                raw.data,
-                deadletter_subject(raw.subject),
+                message.data,
+                deadletter_subject(message.subject),
                 headers=headers,
                 stream="DEADLETTER",
                 timeout=10.0,
             )
         except Exception as exc:  # keep the message: it is redelivered and tried again
             log.error("event.deadletter_failed", consumer=self._spec.durable, error=str(exc))
-            await msg.nack(delay=backoff_delay(deliveries, self._settings))
+            await message.nak(delay=backoff_delay(deliveries, self._settings))
             return
         log.error(
             "event.deadlettered",
             consumer=self._spec.durable,
-            subject=raw.subject,
+            subject=message.subject,
             reason=reason[:500],
         )
         EVENTS_HANDLED.labels(self._spec.durable, "deadletter").inc()
-        await msg.ack()
+        await message.ack()
+
+
+async def _undecoded(message: StreamMessage[Any]) -> None:
+    """FastStream would JSON-decode the bodies; `_BatchDelivery` checks each one itself."""
+    return None
 
 
 def register_consumer(broker: NatsBroker, spec: ConsumerSpec, settings: CommonSettings) -> None:
-    """Subscribes a durable pull consumer shared by every instance of the service."""
-    handler = _Delivery(spec, settings, broker)
+    """Subscribes a durable pull consumer shared by every instance of the service; it pulls
+    up to `consumer_batch_size` messages at a time (waiting at most `consumer_batch_wait_s`)."""
+    delivery = _BatchDelivery(spec, settings, broker)
 
-    async def on_message(msg: NatsMessage) -> None:
-        await handler(msg)
+    async def on_batch(batch: Annotated[NatsBatchMessage, Context("message")]) -> None:
+        await delivery(batch.raw_message)
 
-    on_message.__name__ = f"consume_{spec.durable.replace('-', '_')}"
-    broker.subscriber(
+    on_batch.__name__ = f"consume_{spec.durable.replace('-', '_')}"
+    subscriber = broker.subscriber(
         spec.filter_subject,
         stream=JStream(spec.stream, declare=False),
         durable=spec.durable,
@@ -273,8 +342,41 @@ def register_consumer(broker: NatsBroker, spec: ConsumerSpec, settings: CommonSe
             max_deliver=-1,
             max_ack_pending=max(1000, settings.consumer_batch_size * 4),
         ),
-        pull_sub=PullSub(batch_size=settings.consumer_batch_size, timeout=2.0),
+        pull_sub=PullSub(
+            batch_size=settings.consumer_batch_size,
+            timeout=settings.consumer_batch_wait_s,
+            batch=True,
+        ),
+        decoder=_undecoded,
         ack_policy=AckPolicy.MANUAL,
         title=spec.durable,
         description=f"Durable pull consumer {spec.durable} on {spec.filter_subject}",
-    )(on_message)
+    )
+    subscriber(on_batch)
+    subscriber._consume_pull = _one_fetch_per_batch(subscriber, settings)  # type: ignore[method-assign]
+
+
+def _one_fetch_per_batch(
+    subscriber: BatchPullStreamSubscriber, settings: CommonSettings
+) -> Callable[[], Coroutine[Any, Any, None]]:
+    """The subscriber's pull loop. FastStream's own keeps fetching until the batch is full or
+    its time is up, and a fetch given the little time left can raise asyncio's TimeoutError,
+    which it does not catch: its task dies with the messages it holds (redelivered only after
+    ack_wait). One fetch returns what is available at once, or waits for the first message."""
+
+    async def consume_batches() -> None:
+        assert subscriber.subscription is not None, "subscribed before the loop starts"
+        while subscriber.running:
+            try:
+                messages = await subscriber.subscription.fetch(
+                    batch=settings.consumer_batch_size, timeout=settings.consumer_batch_wait_s
+                )
+            except TimeoutError:  # nats' and asyncio's: nothing to consume
+                continue
+            except (ConnectionClosedError, ServiceUnavailableError):
+                await asyncio.sleep(settings.consumer_batch_wait_s)  # unsettled: redelivered
+                continue
+            if messages and subscriber.running:
+                await subscriber.consume(messages)
+
+    return consume_batches

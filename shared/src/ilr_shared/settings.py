@@ -35,6 +35,9 @@ class CommonSettings(BaseSettings):
     retry_max_delay_s: float = Field(30.0, validation_alias="ILR_RETRY_MAX_DELAY")
     ack_wait_s: float = Field(30.0, validation_alias="ILR_ACK_WAIT")
     consumer_batch_size: int = Field(64, validation_alias="ILR_CONSUMER_BATCH")
+    # longest wait to fill a batch, and events of one batch handled at once per consumer
+    consumer_batch_wait_s: float = Field(0.5, gt=0, validation_alias="ILR_CONSUMER_BATCH_WAIT")
+    consumer_concurrency: int = Field(16, ge=1, validation_alias="ILR_CONSUMER_CONCURRENCY")
     max_event_bytes: int = Field(1_048_576, validation_alias="ILR_MAX_EVENT_BYTES")
 
     outbox_poll_interval_s: float = Field(0.2, validation_alias="ILR_OUTBOX_POLL_INTERVAL")
