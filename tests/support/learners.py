@@ -31,3 +31,22 @@ def completion(n: int = 0) -> dict[str, Any]:
             }
         ],
     }
+
+
+FULL_LEARNER_ULN = 1061484016  # DD01 check digit 6
+
+
+def full_learner(n: int = 0) -> dict[str, Any]:
+    """A learner of schema version 2 of `enrolment.created` (JSON form) carrying every
+    element an FM36 apprentice's ILR needs, so no rule finds an error without a hand edit."""
+    return {
+        "LearnRefNumber": f"FULL{n:04d}",
+        "ULN": FULL_LEARNER_ULN,
+        "GivenNames": "Ada",
+        "FamilyName": "Lovelace",
+        "DateOfBirth": "2004-02-01",
+        "Email": "ada@example.org",
+        "Postcode": "B1 1AA",
+        "TelNo": "01211234567",
+        **completion(n),
+    }

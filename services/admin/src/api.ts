@@ -68,7 +68,7 @@ export function qs(q: Query): string {
 export async function request<T>(
   method: string,
   path: string,
-  opts: { body?: unknown; ifMatch?: string | null; query?: Query; raw?: boolean } = {},
+  opts: { body?: unknown; form?: FormData; ifMatch?: string | null; query?: Query; raw?: boolean } = {},
 ): Promise<Resp<T>> {
   const session = loadSession();
   const headers: Record<string, string> = { Accept: "application/json" };
@@ -80,7 +80,7 @@ export async function request<T>(
     res = await fetch(`${getConfig().apiBase}${path}${opts.query ? qs(opts.query) : ""}`, {
       method,
       headers,
-      body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
+      body: opts.form ?? (opts.body !== undefined ? JSON.stringify(opts.body) : undefined),
     });
   } catch {
     throw new ApiError(0, { detail: "Cannot reach the server. Check your connection and try again." });
@@ -161,6 +161,7 @@ export interface EnrolmentLearner {
 export interface Enrolment {
   id: string; programme_id: string; status: "active" | "withdrawn"; learner: EnrolmentLearner;
   LearnStartDate: string; LearnPlanEndDate?: string | null; created_at: string;
+  withdraw_reason?: string | null; withdrawn_on?: string | null;
 }
 
 export const programmes = {
@@ -176,8 +177,10 @@ export const programmes = {
   putTemplate: (id: string, t: IlrTemplate) => request<TemplateDoc>("PUT", `/api/programmes/${enc(id)}/ilr-template`, { body: t }),
   enrolments: (id: string, q: Query) => request<Page<Enrolment>>("GET", `/api/programmes/${enc(id)}/enrolments`, { query: q }),
   enrol: (id: string, body: unknown) => request<Enrolment>("POST", `/api/programmes/${enc(id)}/enrolments`, { body }),
-  withdraw: (id: string, eid: string, reason: string) =>
-    request<Enrolment>("POST", `/api/programmes/${enc(id)}/enrolments/${enc(eid)}/withdraw`, { body: { reason } }),
+  withdraw: (id: string, eid: string, reason: string, withdrawnOn?: string) =>
+    request<Enrolment>("POST", `/api/programmes/${enc(id)}/enrolments/${enc(eid)}/withdraw`, {
+      body: withdrawnOn ? { reason, withdrawn_on: withdrawnOn } : { reason },
+    }),
 };
 
 // ---- ILRs ----
@@ -227,7 +230,24 @@ export const ilrs = {
   transition: (id: string, action: string, reason?: string, ifMatch?: string | null) =>
     request<Ilr>("POST", `/api/ilrs/${enc(id)}/transitions`, { body: reason ? { action, reason } : { action }, ifMatch }),
   validation: (id: string) => request<{ version: number; findings: Finding[] }>("GET", `/api/ilrs/${enc(id)}/validation`),
+  /** Uploads an ILR XML file; `dry_run` answers with what would happen and writes nothing. */
+  importFile: (file: File, q: { dry_run?: boolean; skip_invalid?: boolean; programme_id?: string }) => {
+    const form = new FormData();
+    form.append("file", file, file.name);
+    return request<ImportReport>("POST", "/api/ilrs/import", { form, query: q });
+  },
 };
+
+// ---- importing ILR files ----
+export type ImportOutcome = "created" | "updated" | "unchanged" | "skipped" | "refused";
+export interface ImportReport {
+  academic_year: string; created: number; updated: number; unchanged: number;
+  skipped: { LearnRefNumber: string | null; index: number; problems: FieldError[] }[];
+  learners: { LearnRefNumber: string | null; ilr_id: string | null; outcome: ImportOutcome }[];
+  file_findings: Finding[];
+  /** Only in a preview (`dry_run=true`). */
+  dry_run?: boolean; refused?: number; would_import?: boolean;
+}
 
 // ---- the official rule catalogue ----
 export type RuleStatus = "implemented" | "needs reference data" | "not applicable" | "not implemented";
@@ -255,26 +275,36 @@ export interface PreSubmission {
   disappeared: unknown[]; duplicate_ulns: unknown[]; duplicate_learn_refs: unknown[];
   not_selected?: { LearnRefNumber: string | null; ilr_id: string | null; status: string | null; reason: string }[];
   not_selected_count?: number;
+  included_with_errors?: { LearnRefNumber: string | null; ilr_id: string | null; rules: string[] }[];
+  included_with_errors_count?: number;
 }
+export interface ReturnPeriod { period: string; census_date: string; deadline: string }
+export interface ReturnCalendar { academic_year: string; open_period: string | null; periods: (ReturnPeriod & { open: boolean })[] }
 export interface Export {
   id: string; academic_year: string; purpose?: "trial" | "submission"; serial_no?: number | null; state: "queued" | "running" | "succeeded" | "failed"; statuses: string[];
   programme_ids: string[] | null; progress: { done: number; total: number };
+  return_period?: ReturnPeriod | null; include_learners_with_errors?: boolean;
   counts: { included: number; left_out: number };
   validation_summary: {
     errors: number; warnings: number; by_rule: Record<string, number>;
     left_out_by_rule?: Record<string, number>; learners_with_warnings?: number;
+    included_with_errors?: number; included_with_errors_by_rule?: Record<string, number>;
   } | null;
   file_name: string | null; pre_submission: PreSubmission | null; submitted_at: string | null;
   up_to_date?: boolean | null; created_at: string; finished_at: string | null; error: string | null;
 }
-export interface ReportLearner { LearnRefNumber: string; included: boolean; findings: Finding[] }
+export interface ReportLearner { LearnRefNumber: string; included: boolean; included_with_errors?: boolean; findings: Finding[] }
 
 export const exportsApi = {
   list: (q: Query) => request<Page<Export>>("GET", "/api/exports", { query: q }),
-  create: (body: { academic_year: string; statuses: string[]; programme_ids?: string[]; purpose?: "trial" | "submission" }) =>
+  create: (body: {
+    academic_year: string; statuses: string[]; programme_ids?: string[]; purpose?: "trial" | "submission";
+    return_period?: string; include_learners_with_errors?: boolean;
+  }) =>
     request<Export>("POST", "/api/exports", { body }),
   serials: (year: string) =>
     request<{ academic_year: string; used: number; remaining: number }>("GET", "/api/exports/serials", { query: { academic_year: year } }),
+  calendar: (year: string) => request<ReturnCalendar>("GET", "/api/exports/calendar", { query: { academic_year: year } }),
   get: (id: string) => request<Export>("GET", `/api/exports/${enc(id)}`),
   report: (id: string) => request<{ learners: ReportLearner[] }>("GET", `/api/exports/${enc(id)}/report`),
   submitted: (id: string) => request<Export>("POST", `/api/exports/${enc(id)}/submitted`),

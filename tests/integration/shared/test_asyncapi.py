@@ -20,7 +20,9 @@ async def test_programmes_asyncapi_documents_enrolment_created(service_env: dict
     channels = json.dumps(document["channels"])
     assert "programmes.{ukprn}.enrolment.created" in channels
     assert "programmes.{ukprn}.template.changed" in channels
+    assert "programmes.{ukprn}.enrolment.updated" in channels
     schemas = document["components"]["schemas"]
     event = schemas["EnrolmentCreatedEvent"]
     assert {"event_id", "tenant", "aggregate_id", "sequence", "payload"} <= set(event["properties"])
     assert "ULN" in json.dumps(schemas)
+    assert "LearnerEmploymentStatus" in json.dumps(schemas)  # schema version 2's learner

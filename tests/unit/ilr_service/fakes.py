@@ -9,15 +9,17 @@ import copy
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from ilr_service.domain.ilr import Change, Creation, Ilr, Revision
 from ilr_service.domain.listing import IlrSummary, SearchCriteria, SearchPage, VersionEntry
+from ilr_service.domain.record import Enrolment
 from ilr_service.domain.reference import ProgrammeSettings, StoredTemplate, Withdrawal
 from ilr_service.service_layer.ports import IlrStore, Notifier
 from ilr_shared.events import EventEnvelope
 
 CONCURRENT_WRITER = "concurrent-writer"
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -38,6 +40,7 @@ class FakeIlrStore:
     programmes: dict[tuple[str, str], ProgrammeSettings] = field(default_factory=dict)
     withdrawals: dict[tuple[str, str], Withdrawal] = field(default_factory=dict)
     parked: dict[tuple[str, str], tuple[str, EventEnvelope]] = field(default_factory=dict)
+    enrolment_updates: dict[tuple[str, str], tuple[int, Enrolment]] = field(default_factory=dict)
     commits: int = 0
     _races_to_lose: int = 0
 
@@ -74,6 +77,38 @@ class FakeIlrStore:
 
     async def withdrawal(self, tenant: str, enrolment_id: str) -> Withdrawal | None:
         return self.withdrawals.get((tenant, enrolment_id))
+
+    async def store_enrolment_update(
+        self, tenant: str, enrolment_id: str, sequence: int, enrolment: Enrolment
+    ) -> None:
+        stored = self.enrolment_updates.get((tenant, enrolment_id))
+        if stored is None or stored[0] < sequence:
+            self.enrolment_updates[(tenant, enrolment_id)] = (sequence, enrolment)
+
+    async def enrolment_update(self, tenant: str, enrolment_id: str) -> Enrolment | None:
+        stored = self.enrolment_updates.get((tenant, enrolment_id))
+        return None if stored is None else stored[1]
+
+    async def programme_settings_of(
+        self, tenant: str, programme_ids: Sequence[str]
+    ) -> dict[str, ProgrammeSettings]:
+        return _found(self.programmes, tenant, programme_ids)
+
+    async def latest_templates_of(
+        self, tenant: str, programme_ids: Sequence[str]
+    ) -> dict[str, StoredTemplate]:
+        return _found(self.templates, tenant, programme_ids)
+
+    async def withdrawals_of(
+        self, tenant: str, enrolment_ids: Sequence[str]
+    ) -> dict[str, Withdrawal]:
+        return _found(self.withdrawals, tenant, enrolment_ids)
+
+    async def enrolment_updates_of(
+        self, tenant: str, enrolment_ids: Sequence[str]
+    ) -> dict[str, Enrolment]:
+        stored = _found(self.enrolment_updates, tenant, enrolment_ids)
+        return {key: enrolment for key, (_, enrolment) in stored.items()}
 
     async def park_enrolment(
         self, tenant: str, programme_id: str, enrolment_id: str, event: EventEnvelope
@@ -215,6 +250,10 @@ class FakeIlrStore:
     async def get_version(self, ilr: Ilr, version: int) -> VersionEntry | None:
         found = [e for e in self.versions.get(ilr.id, []) if e.version == version]
         return copy.deepcopy(found[0]) if found and version <= ilr.version else None
+
+
+def _found(stored: Mapping[tuple[str, str], _T], tenant: str, keys: Sequence[str]) -> dict[str, _T]:
+    return {key: stored[(tenant, key)] for key in keys if (tenant, key) in stored}
 
 
 def _entry(ilr: Ilr, change: Change, changed_fields: list[str]) -> VersionEntry:

@@ -57,14 +57,14 @@ def test_supported_academic_years() -> None:
     for year in ("2027/28", "2024/25", "nonsense"):
         with pytest.raises(InvalidInputError) as caught:
             check_academic_year(year)
-        assert caught.value.problems[0].path == "body.academic_year"
+        assert caught.value.errors()[0]["path"] == "body.academic_year"
 
 
 def test_template_problems_get_body_paths() -> None:
     template = IlrTemplate.model_validate(apprenticeship(FundModel=10))
     with pytest.raises(InvalidInputError) as caught:
         check_template(template, "2026/27")
-    paths = {(p.path, p.type) for p in caught.value.problems}
+    paths = {(p["path"], p["type"]) for p in caught.value.errors()}
     assert ("body.FundModel", "template.code_not_valid") in paths
 
 

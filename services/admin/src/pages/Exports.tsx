@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useState, type FormEvent } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
-import { downloadFile, exportsApi, programmes, type Export, type Programme, type ReportLearner } from "../api";
+import { downloadFile, exportsApi, programmes, type Export, type Programme, type ReportLearner, type ReturnCalendar } from "../api";
 import { Banner, Checkbox, Empty, ErrorSummary, Field, Loading, Pager, useTitle } from "../components";
-import { ACADEMIC_YEARS, STATUSES, STATUS_LABEL, ukDateTime } from "../format";
+import { ACADEMIC_YEARS, STATUSES, STATUS_LABEL, ukDate, ukDateTime } from "../format";
 
 const STATE_LABEL: Record<string, string> = { queued: "Queued", running: "Running", succeeded: "Finished", failed: "Failed" };
 
@@ -15,12 +15,19 @@ export default function ExportsPage() {
   const [picked, setPicked] = useState<string[]>([]);
   const [purpose, setPurpose] = useState<"trial" | "submission">("trial");
   const [serials, setSerials] = useState<{ used: number; remaining: number } | null>(null);
+  const [calendar, setCalendar] = useState<ReturnCalendar | null>(null);
+  const [period, setPeriod] = useState("");
+  const [withErrors, setWithErrors] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const [page, setPage] = useState<{ items: Export[]; next_cursor: string | null } | null>(null);
   useEffect(() => { programmes.list({ limit: 200, academic_year: year }).then((r) => setProgs(r.data.items)).catch(() => setProgs([])); setPicked([]); }, [year]);
   useEffect(() => { exportsApi.serials(year).then((r) => setSerials(r.data)).catch(() => setSerials(null)); }, [year]);
+  useEffect(() => {
+    setPeriod("");
+    exportsApi.calendar(year).then((r) => { setCalendar(r.data); setPeriod(r.data.open_period ?? ""); }).catch(() => setCalendar(null));
+  }, [year]);
   useEffect(() => { exportsApi.list({ limit: 20, cursor: cursors[cursors.length - 1] }).then((r) => setPage(r.data)).catch((e) => { setError(e); setPage({ items: [], next_cursor: null }); }); }, [cursors]);
 
   const start = async (e: FormEvent) => {
@@ -29,7 +36,10 @@ export default function ExportsPage() {
     setBusy(true);
     setError(null);
     try {
-      const r = await exportsApi.create({ academic_year: year, statuses, purpose, ...(picked.length ? { programme_ids: picked } : {}) });
+      const r = await exportsApi.create({
+        academic_year: year, statuses, purpose, include_learners_with_errors: withErrors,
+        ...(period ? { return_period: period } : {}), ...(picked.length ? { programme_ids: picked } : {}),
+      });
       nav(`/exports/${r.data.id}`);
     } catch (err) {
       setError(err);
@@ -67,16 +77,21 @@ export default function ExportsPage() {
           </div>
           {serials && <p className="hint" data-testid="serials-left">{serials.remaining} of 99 serial numbers left for {year} ({serials.used} used).</p>}
         </fieldset>
+        <Field id="exp-period" label="Return period" kind="select" value={period} onChange={setPeriod} width="l" testId="return-period"
+          hint={calendar?.open_period ? `Open now: ${calendar.open_period}. The period is recorded on the export and in its report.` : `Every ${year} return has closed; choose the period if this file is for one.`}
+          options={(calendar?.periods ?? []).map((p) => ({ value: p.period, label: `${p.period} · census ${ukDate(p.census_date)} · deadline ${ukDate(p.deadline)}${p.open ? " (open)" : ""}` }))} />
+        <Checkbox id="exp-with-errors" label="Include learners with errors (as Submit Learner Data would receive them)" checked={withErrors} onChange={setWithErrors} />
+        {withErrors && <Banner kind="warning" title="Learners with errors go into the file"><p data-testid="with-errors-warning">Learners whose only problems are validation-rule errors are written to the file and marked in the report; Submit Learner Data will reject them and they are not funded until corrected. Learners the schema rejects are still left out.</p></Banner>}
         <button type="submit" className="btn" disabled={busy} data-testid="start-export">{busy ? "Starting…" : "Start export"}</button>
       </form>
       <h2>Previous exports</h2>
       {!page ? <Loading what="Loading exports" /> : page.items.length === 0 ? <Empty>No exports yet.</Empty> : (
         <table className="table" data-testid="exports-table">
-          <thead><tr><th scope="col">Started</th><th scope="col">Year</th><th scope="col">State</th><th scope="col" className="num">Included</th><th scope="col" className="num">Left out</th><th scope="col">File</th><th scope="col">Submitted</th></tr></thead>
+          <thead><tr><th scope="col">Started</th><th scope="col">Year</th><th scope="col">Period</th><th scope="col">State</th><th scope="col" className="num">Included</th><th scope="col" className="num">Left out</th><th scope="col">File</th><th scope="col">Submitted</th></tr></thead>
           <tbody>{page.items.map((x) => (
             <tr key={x.id}>
-              <td><Link to={`/exports/${x.id}`}>{ukDateTime(x.created_at)}</Link></td><td>{x.academic_year}</td><td>{STATE_LABEL[x.state] ?? x.state}</td>
-              <td className="num">{x.counts?.included ?? "—"}</td><td className="num">{x.counts?.left_out ?? "—"}</td><td>{x.file_name ?? "—"}{x.purpose === "trial" && <> <span className="tag">Trial</span></>}</td><td>{x.submitted_at ? ukDateTime(x.submitted_at) : "—"}</td>
+              <td><Link to={`/exports/${x.id}`}>{ukDateTime(x.created_at)}</Link></td><td>{x.academic_year}</td><td>{x.return_period?.period ?? "—"}</td><td>{STATE_LABEL[x.state] ?? x.state}</td>
+              <td className="num">{x.counts?.included ?? "—"}</td><td className="num">{x.counts?.left_out ?? "—"}</td><td>{x.file_name ?? "—"}{x.purpose === "trial" && <> <span className="tag">Trial</span></>}{x.include_learners_with_errors && <> <span className="tag tag-warning">With errors</span></>}</td><td>{x.submitted_at ? ukDateTime(x.submitted_at) : "—"}</td>
             </tr>))}
           </tbody>
         </table>
@@ -124,6 +139,7 @@ export function ExportPage() {
   const done = exp.state === "succeeded";
   const pre = exp.pre_submission;
   const leftOut = (report ?? []).filter((l) => !l.included);
+  const withErrors = pre?.included_with_errors ?? [];
   return (
     <div className="page">
       <p className="breadcrumbs"><Link to="/exports">Exports</Link> › {exp.file_name ?? exp.id}</p>
@@ -138,6 +154,8 @@ export function ExportPage() {
       {done && exp.up_to_date === false && <Banner kind="warning" title="Recent changes may be missing">Some ILR changes made just before this export had not reached it when it was built. Start a new export to include them.</Banner>}
       <dl className="summary-list">
         <div><dt>Statuses</dt><dd>{exp.statuses.map((s) => STATUS_LABEL[s] ?? s).join(", ")}</dd></div>
+        <div><dt>Return period</dt><dd data-testid="return-period">{exp.return_period ? `${exp.return_period.period} (census ${ukDate(exp.return_period.census_date)}, deadline ${ukDate(exp.return_period.deadline)})` : "Not recorded"}</dd></div>
+        <div><dt>Learners with errors</dt><dd>{exp.include_learners_with_errors ? `Included (${exp.validation_summary?.included_with_errors ?? 0} in the file)` : "Left out"}</dd></div>
         <div><dt>Programmes</dt><dd>{exp.programme_ids?.length ? `${exp.programme_ids.length} selected` : "All"}</dd></div>
         <div><dt>Learners included</dt><dd data-testid="included">{exp.counts?.included ?? "—"}</dd></div>
         <div><dt>Learners left out</dt><dd>{exp.counts?.left_out ?? "—"}</dd></div>
@@ -155,6 +173,17 @@ export function ExportPage() {
             <button type="button" className="btn btn-secondary" onClick={() => downloadFile(`/api/exports/${exp.id}/report`, `report-${exp.id}.json`).catch(setError)}>Report (JSON)</button>
             <button type="button" className="btn btn-secondary" data-testid="download-csv" onClick={() => downloadFile(`/api/exports/${exp.id}/report?format=csv`, `report-${exp.id}.csv`).catch(setError)}>Report (CSV)</button>
           </div>
+        </section>
+      )}
+      {withErrors.length > 0 && (
+        <section aria-labelledby="we-h">
+          <Banner kind="warning" title={`${pre?.included_with_errors_count ?? withErrors.length} learner(s) are in the file with errors`}>
+            <p>Submit Learner Data will reject these learners until their errors are corrected. Marking the file submitted does not complete their ILRs.</p>
+          </Banner>
+          <table className="table compact" data-testid="included-with-errors"><caption>In the file with errors</caption>
+            <thead><tr><th scope="col">Learner ref</th><th scope="col">Rules</th></tr></thead>
+            <tbody>{withErrors.map((l, i) => <tr key={`${l.ilr_id}-${i}`}><td>{l.ilr_id ? <Link to={`/ilrs/${l.ilr_id}`}>{l.LearnRefNumber ?? l.ilr_id}</Link> : l.LearnRefNumber}</td><td>{l.rules.map((r) => <code key={r}>{r} </code>)}</td></tr>)}</tbody>
+          </table>
         </section>
       )}
       {leftOut.length > 0 && (

@@ -1,12 +1,14 @@
 import { useEffect, useRef, useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 import { ilrs, programmes, type IlrSummary, type Programme } from "../api";
-import { Empty, ErrorSummary, Field, Loading, Pager, StatusTag, useTitle } from "../components";
+import { hasRole } from "../auth";
+import { Empty, ErrorSummary, Field, Loading, Pager, StatusTag, useSession, useTitle } from "../components";
 import { STATUSES, STATUS_LABEL, ukDateTime } from "../format";
 
 export default function IlrListPage() {
   useTitle("Individual Learner Records");
   const [params, setParams] = useSearchParams();
+  const { session } = useSession();
   const applied = {
     q: params.get("q") ?? "", uln: params.get("uln") ?? "", learn_ref: params.get("learn_ref") ?? "",
     status: params.get("status") ?? "", programme_id: params.get("programme_id") ?? "", sort: params.get("sort") ?? "-updated_at",
@@ -41,6 +43,7 @@ export default function IlrListPage() {
   return (
     <div className="page">
       <h1>Individual Learner Records</h1>
+      {session && hasRole(session, "admin") && <p><Link to="/ilrs/import" data-testid="import-link">Import an ILR file</Link></p>}
       <form className="filters" role="search" aria-label="Search ILRs" onSubmit={(e) => {
         e.preventDefault();
         const next: Record<string, string> = {};

@@ -291,6 +291,8 @@ function EnrolmentsTab({ prog, canEdit, onChanged }: { prog: Programme; canEdit:
   const [page, setPage] = useState<{ items: Enrolment[]; next_cursor: string | null } | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [reload, setReload] = useState(0);
+  const [withdrawing, setWithdrawing] = useState<Enrolment | null>(null);
+  const [withdrawn, setWithdrawn] = useState<Enrolment | null>(null);
   useEffect(() => {
     setPage(null);
     programmes.enrolments(prog.id, { limit: 25, cursor: cursors[cursors.length - 1] }).then((r) => setPage(r.data)).catch((e) => { setError(e); setPage({ items: [], next_cursor: null }); });
@@ -300,6 +302,11 @@ function EnrolmentsTab({ prog, canEdit, onChanged }: { prog: Programme; canEdit:
       {canEdit && <EnrolForm prog={prog} onDone={() => { setCursors([null]); setReload((x) => x + 1); onChanged(); }} />}
       <h2>Enrolled learners</h2>
       <ErrorSummary error={error} />
+      {withdrawn && <Banner kind="success" title="Enrolment withdrawn" focus><p data-testid="withdrawn-message">{withdrawn.learner.GivenNames} {withdrawn.learner.FamilyName} ({withdrawn.learner.LearnRefNumber}) is withdrawn. Their ILR is marked withdrawn and left out of the return.</p></Banner>}
+      {withdrawing && (
+        <WithdrawForm prog={prog} enrolment={withdrawing} onCancel={() => setWithdrawing(null)}
+          onDone={(en) => { setWithdrawing(null); setWithdrawn(en); setReload((x) => x + 1); onChanged(); }} />
+      )}
       {!page ? <Loading what="Loading enrolments" /> : page.items.length === 0 ? <Empty>No learners are enrolled on this programme yet.</Empty> : (
         <table className="table" data-testid="enrolments-table">
           <thead><tr><th scope="col">Learner ref</th><th scope="col">ULN</th><th scope="col">Name</th><th scope="col">Date of birth</th><th scope="col">Start</th><th scope="col">Planned end</th><th scope="col">Status</th><th scope="col"><span className="visually-hidden">ILR</span></th></tr></thead>
@@ -312,8 +319,11 @@ function EnrolmentsTab({ prog, canEdit, onChanged }: { prog: Programme; canEdit:
                 <td>{ukDate(en.learner.DateOfBirth)}</td>
                 <td>{ukDate(en.LearnStartDate)}</td>
                 <td>{ukDate(en.LearnPlanEndDate)}</td>
-                <td>{en.status === "active" ? "Active" : "Withdrawn"}</td>
-                <td><Link to={`/ilrs?learn_ref=${encodeURIComponent(en.learner.LearnRefNumber)}&programme_id=${prog.id}`}>View ILR</Link></td>
+                <td>{en.status === "active" ? "Active" : <>Withdrawn{en.withdrawn_on ? ` on ${ukDate(en.withdrawn_on)}` : ""}{en.withdraw_reason ? <span className="hint"> ({en.withdraw_reason})</span> : null}</>}</td>
+                <td>
+                  <Link to={`/ilrs?learn_ref=${encodeURIComponent(en.learner.LearnRefNumber)}&programme_id=${prog.id}`}>View ILR</Link>
+                  {canEdit && en.status === "active" && <> · <button type="button" className="link-button" data-testid={`withdraw-${en.learner.LearnRefNumber}`} onClick={() => { setWithdrawn(null); setWithdrawing(en); }}>Withdraw<span className="visually-hidden"> {en.learner.GivenNames} {en.learner.FamilyName}</span></button></>}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -321,6 +331,49 @@ function EnrolmentsTab({ prog, canEdit, onChanged }: { prog: Programme; canEdit:
       )}
       <Pager hasPrev={cursors.length > 1} hasNext={!!page?.next_cursor} onPrev={() => setCursors((c) => c.slice(0, -1))} onNext={() => page?.next_cursor && setCursors((c) => [...c, page.next_cursor])} />
     </div>
+  );
+}
+
+function todayIso(): string {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+}
+
+/** Withdraws an enrolment: the learner's ILR is marked withdrawn and left out of the ILR return. */
+function WithdrawForm({ prog, enrolment, onCancel, onDone }: { prog: Programme; enrolment: Enrolment; onCancel: () => void; onDone: (en: Enrolment) => void }) {
+  const [reason, setReason] = useState("");
+  const [on, setOn] = useState(todayIso());
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const errs = errorMap(error);
+  const name = `${enrolment.learner.GivenNames} ${enrolment.learner.FamilyName}`;
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!reason.trim()) return setError(new ApiError(422, { detail: "Give a reason for the withdrawal.", errors: [{ path: "body.reason", message: "Enter the reason" }] }));
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(on)) return setError(new ApiError(422, { detail: "Enter the date as dd/mm/yyyy.", errors: [{ path: "body.withdrawn_on", message: "Enter a real date" }] }));
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await programmes.withdraw(prog.id, enrolment.id, reason.trim(), on);
+      onDone(r.data);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form onSubmit={submit} className="card" aria-labelledby="withdraw-h" noValidate data-testid="withdraw-form">
+      <h3 id="withdraw-h">Withdraw {name} ({enrolment.learner.LearnRefNumber})</h3>
+      <p data-testid="withdraw-effect">Withdrawing ends this enrolment. The learner's ILR is marked withdrawn and left out of the ILR return from the next export; the ILR and its history are kept. This cannot be undone here.</p>
+      <ErrorSummary error={error} />
+      <Field id="withdraw-reason" label="Reason" kind="textarea" value={reason} onChange={setReason} error={errs.reason} testId="withdraw-reason" hint="For example: left the employer, moved to another provider." />
+      <Field id="withdraw-on" label="Date of withdrawal" kind="date" value={on} onChange={setOn} error={errs.withdrawn_on} testId="withdraw-date" width="s" />
+      <div className="button-row">
+        <button type="submit" className="btn btn-warning" disabled={busy} data-testid="withdraw-confirm">{busy ? "Withdrawing…" : "Withdraw enrolment"}</button>
+        <button type="button" className="btn btn-secondary" onClick={onCancel}>Cancel</button>
+      </div>
+    </form>
   );
 }
 

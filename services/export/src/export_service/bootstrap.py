@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from export_service.adapters.calendar_file import load_calendar
 from export_service.adapters.files import FileStore
 from export_service.adapters.projection_sync import ProjectionSync
 from export_service.adapters.repository import (
@@ -25,6 +26,7 @@ from ilr_shared.service_app import Runtime, Wiring, create_service_app
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    calendar = load_calendar(settings.return_calendar)  # a bad calendar stops the start
 
     async def wire(runtime: Runtime) -> Wiring:
         collections = Collections(runtime.database)
@@ -50,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             clock=utc_now,
             kick_outbox=RelayKick(runtime).changed,
             serials=FileSerials(collections.serials),
+            calendar=calendar,
         )
         return Wiring(
             consumers=[record_changed_consumer(RecordsProjection(collections.records))],

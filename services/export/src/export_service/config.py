@@ -30,3 +30,5 @@ class Settings(CommonSettings):
     # committed before the job started: the ILR service is asked whether the tenant's events
     # have all left its outbox, then the stream is caught up on.
     projection_sync_timeout_s: float = Field(30.0, validation_alias="ILR_EXPORT_SYNC_TIMEOUT")
+    # The return calendar (R01-R14 per year) as JSON; unset: the packaged 2025/26 + 2026/27 one.
+    return_calendar: str | None = Field(None, validation_alias="ILR_RETURN_CALENDAR")

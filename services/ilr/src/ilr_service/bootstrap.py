@@ -14,6 +14,7 @@ from ilr_service.entrypoints.rules_api import router as rules_router
 from ilr_service.service_layer.commands import IlrCommands
 from ilr_service.service_layer.events import EventHandlers
 from ilr_service.service_layer.importing import IlrImporter, ImportSettings
+from ilr_service.service_layer.ingest import BatchIngest
 from ilr_service.service_layer.queries import IlrQueries
 from ilr_shared.events import EventType
 from ilr_shared.outbox import RelayKick
@@ -37,7 +38,9 @@ def create_app(
         kick = RelayKick(runtime)
         handlers = EventHandlers(repository, kick, batch_size=settings.template_batch_size)
         return Wiring(
-            consumers=consumers(handlers),
+            consumers=consumers(
+                handlers, BatchIngest(handlers, concurrency=settings.consumer_concurrency)
+            ),
             outbox_collections=[repository.ilrs],
             publishes=[EventType.RECORD_CHANGED],
             state={

@@ -32,6 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 EventType.TEMPLATE_CHANGED,
                 EventType.ENROLMENT_CREATED,
                 EventType.ENROLMENT_WITHDRAWN,
+                EventType.ENROLMENT_UPDATED,
             ],
         )
 

@@ -256,6 +256,7 @@ class ExportItems:
                     "ilr_id": o.ilr_id,
                     "version": o.version,
                     "included": o.included,
+                    "errors_included": o.errors_included,
                     "findings": [f.as_dict() for f in o.findings],
                 }
                 for i, o in enumerate(outcomes)
@@ -266,7 +267,8 @@ class ExportItems:
     async def report(self, tenant: str, export_id: str) -> AsyncIterator[Document]:
         cursor = self._items.find(
             {"export_id": export_id, "tenant": tenant},
-            {"_id": 0, "learn_ref": 1, "ilr_id": 1, "version": 1, "included": 1, "findings": 1},
+            {"_id": 0, "learn_ref": 1, "ilr_id": 1, "version": 1, "included": 1}
+            | {"errors_included": 1, "findings": 1},
             sort=[("n", ASCENDING)],
             batch_size=1000,
         )
@@ -283,9 +285,29 @@ class ExportItems:
         async for item in cursor:
             yield item["learn_ref"]
 
-    async def included_records(self, tenant: str, export_id: str) -> list[Document]:
+    async def errors_included(self, tenant: str, export_id: str, cap: int) -> list[Document]:
+        """Learners written to the file with their errors (first `cap`, in file order)."""
         cursor = self._items.find(
-            {"export_id": export_id, "tenant": tenant, "included": True},
+            {"export_id": export_id, "tenant": tenant, "errors_included": True},
+            {"_id": 0, "learn_ref": 1, "ilr_id": 1, "findings": 1},
+            sort=[("n", ASCENDING)],
+            limit=cap,
+        )
+        return [
+            {
+                "LearnRefNumber": item["learn_ref"],
+                "ilr_id": item.get("ilr_id"),
+                "rules": sorted({f["rule"] for f in item["findings"] if f["severity"] == "error"}),
+            }
+            async for item in cursor
+        ]
+
+    async def included_records(self, tenant: str, export_id: str) -> list[Document]:
+        """The records submitted with the file: those with errors SLD rejects stay out, so
+        their ILRs are not completed."""
+        cursor = self._items.find(
+            {"export_id": export_id, "tenant": tenant, "included": True}
+            | {"errors_included": {"$ne": True}},
             {"_id": 0, "ilr_id": 1, "version": 1},
             sort=[("n", ASCENDING)],
             batch_size=5000,

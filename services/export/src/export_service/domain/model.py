@@ -85,10 +85,28 @@ class LearnerOutcome:
     version: int
     uln: str | None
     findings: tuple[ReportFinding, ...]
+    # written to the file despite its error findings (a build with include_learners_with_errors)
+    errors_included: bool = False
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity == "error" for f in self.findings)
 
     @property
     def included(self) -> bool:
-        return not any(f.severity == "error" for f in self.findings)
+        return self.errors_included or not self.has_errors
+
+
+# Errors that keep a learner out even when a build includes learners with errors: the file
+# would not be valid against the schema (XSD) or would hold a LearnRefNumber twice (R_06).
+FILE_BREAKING_RULES = frozenset({SCHEMA_RULE, "R_06"})
+
+
+def may_include_with_errors(schema_valid: bool, findings: Iterable[ReportFinding]) -> bool:
+    """Whether a learner with error findings can still go into the file as Submit Learner
+    Data would receive it: only rule errors, nothing that breaks the file itself."""
+    errors = [f for f in findings if f.severity == "error"]
+    return schema_valid and bool(errors) and all(f.rule not in FILE_BREAKING_RULES for f in errors)
 
 
 @dataclass
@@ -99,8 +117,11 @@ class ValidationSummary:
     # Learners left out of the file, counted once under each error rule they break.
     left_out_by_rule: Counter[str] = field(default_factory=Counter)
     learners_with_warnings: int = 0
+    # Learners written to the file with their errors, and once under each error rule.
+    included_with_errors: int = 0
+    included_with_errors_by_rule: Counter[str] = field(default_factory=Counter)
 
-    def add(self, findings: Iterable[ReportFinding]) -> None:
+    def add(self, findings: Iterable[ReportFinding], errors_included: bool = False) -> None:
         found = list(findings)
         for finding in found:
             if finding.severity == "error":
@@ -108,14 +129,22 @@ class ValidationSummary:
             else:
                 self.warnings += 1
             self.by_rule[finding.rule] += 1
-        self.left_out_by_rule.update({f.rule for f in found if f.severity == "error"})
+        self.included_with_errors += errors_included
+        by_rule = self.included_with_errors_by_rule if errors_included else self.left_out_by_rule
+        by_rule.update({f.rule for f in found if f.severity == "error"})
         self.learners_with_warnings += any(f.severity != "error" for f in found)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"errors": self.errors, "warnings": self.warnings,
-                "by_rule": dict(sorted(self.by_rule.items())),
-                "left_out_by_rule": dict(sorted(self.left_out_by_rule.items())),
-                "learners_with_warnings": self.learners_with_warnings}  # fmt: skip
+        summary = {"errors": self.errors, "warnings": self.warnings,
+                   "by_rule": dict(sorted(self.by_rule.items())),
+                   "left_out_by_rule": dict(sorted(self.left_out_by_rule.items())),
+                   "learners_with_warnings": self.learners_with_warnings}  # fmt: skip
+        if self.included_with_errors:  # only a build that included some has them
+            summary["included_with_errors"] = self.included_with_errors
+            summary["included_with_errors_by_rule"] = dict(
+                sorted(self.included_with_errors_by_rule.items())
+            )
+        return summary
 
 
 @dataclass
@@ -133,7 +162,10 @@ class Tally:
             self.included += 1
         else:
             self.left_out += 1
-        self.summary.add(outcome.findings)
+        self.summary.add(outcome.findings, outcome.errors_included)
+
+    def counts(self) -> dict[str, int]:
+        return {"included": self.included, "left_out": self.left_out}
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import zipfile
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
@@ -19,6 +20,7 @@ from export_service.adapters import ilr_library as ilr
 from export_service.adapters.files import FileStore
 from export_service.adapters.repository import ExportItems, ExportJobs, FileSerials
 from export_service.config import Settings
+from export_service.domain.calendar import PERIOD_PATTERN, ReturnCalendar
 from export_service.domain.model import (
     DEFAULT_STATUSES,
     MAX_SERIAL,
@@ -49,6 +51,11 @@ class ExportServices:
     clock: Callable[[], dt.datetime]
     kick_outbox: Callable[[], None]
     serials: FileSerials
+    calendar: ReturnCalendar
+
+    def today(self) -> dt.date:
+        """Today in the provider's time zone (the calendar's dates are UK dates)."""
+        return self.clock().astimezone(ZoneInfo(self.settings.timezone)).date()
 
 
 def _services(request: Request) -> ExportServices:
@@ -74,6 +81,19 @@ class ExportRequest(BaseModel):
         SUBMISSION,
         description="`trial`: a build for checking only, which takes no serial number (its file "
         "carries 00) and cannot be marked submitted; `submission`: takes the year's next serial.",
+    )
+    return_period: str | None = Field(
+        None,
+        pattern=PERIOD_PATTERN,
+        examples=["R04"],
+        description="The return (R01-R14) the build is for; default: the year's open period "
+        "(the next deadline of the return calendar).",
+    )
+    include_learners_with_errors: bool = Field(
+        False,
+        description="Write learners whose only problems are rule errors into the file, as "
+        "Submit Learner Data would receive them (marked in the counts and the report); "
+        "learners the schema rejects are still left out.",
     )
 
     @field_validator("academic_year")
@@ -107,6 +127,13 @@ class ValidationSummaryOut(BaseModel):
         description="Learners left out of the file, counted once under each error rule",
     )
     learners_with_warnings: int = 0
+    included_with_errors: int = Field(
+        0, description="Of the learners in the file, those written with their rule errors"
+    )
+    included_with_errors_by_rule: dict[str, int] = Field(
+        default_factory=dict,
+        description="Learners written to the file with errors, counted once under each rule",
+    )
 
 
 class DuplicateUln(BaseModel):
@@ -121,6 +148,18 @@ class NotSelected(BaseModel):
     reason: str
 
 
+class IncludedWithErrors(BaseModel):
+    LearnRefNumber: str | None
+    ilr_id: str | None
+    rules: list[str]
+
+
+class ReturnPeriodOut(BaseModel):
+    period: str = Field(examples=["R04"])
+    census_date: dt.date
+    deadline: dt.date
+
+
 class PreSubmission(BaseModel):
     previous_export_id: str | None
     learner_count_change: int | None
@@ -133,6 +172,11 @@ class PreSubmission(BaseModel):
         description="The year's learners this build left out before any check (first 500)",
     )
     not_selected_count: int = 0
+    included_with_errors: list[IncludedWithErrors] = Field(
+        default_factory=list,
+        description="Learners written to the file with their errors (first 500)",
+    )
+    included_with_errors_count: int = 0
 
 
 class ExportOut(BaseModel):
@@ -140,6 +184,10 @@ class ExportOut(BaseModel):
     academic_year: str
     purpose: Purpose = SUBMISSION
     serial_no: int | None = None
+    return_period: ReturnPeriodOut | None = Field(
+        None, description="The return the build is for (null: the year's returns had closed)"
+    )
+    include_learners_with_errors: bool = False
     state: JobState
     statuses: list[str]
     programme_ids: list[str] | None
@@ -173,6 +221,9 @@ def _out(job: dict[str, Any]) -> ExportOut:
 async def request_export(
     body: ExportRequest, principal: Admin, services: Services, response: Response
 ) -> ExportOut:
+    period = exports.chosen_period(
+        services.calendar, body.academic_year, body.return_period, services.today()
+    )
     job = exports.new_job(
         principal.tenant,
         principal.sub,
@@ -181,6 +232,8 @@ async def request_export(
         body.programme_ids,
         services.clock(),
         body.purpose,
+        return_period=period,
+        include_learners_with_errors=body.include_learners_with_errors,
     )
     await services.jobs.insert(job)
     services.worker.kick()
@@ -203,6 +256,27 @@ async def serials(
     """How many of the year's 99 file serial numbers are used (trial builds take none)."""
     used = await exports.serials_used(services.serials, principal.tenant, academic_year)
     return SerialsOut(academic_year=academic_year, used=used, remaining=max(0, MAX_SERIAL - used))
+
+
+class CalendarPeriod(ReturnPeriodOut):
+    open: bool = Field(description="The open period: its deadline is the next from today")
+
+
+class CalendarOut(BaseModel):
+    academic_year: str
+    open_period: str | None
+    periods: list[CalendarPeriod]
+
+
+@router.get("/calendar", response_model=CalendarOut)
+async def calendar(
+    principal: Admin,
+    services: Services,
+    academic_year: Annotated[str, Query(pattern=ACADEMIC_YEAR_PATTERN)] = "2026/27",
+) -> CalendarOut:
+    """The year's return periods R01-R14 (census date, deadline) from the return calendar."""
+    found = exports.calendar_of(services.calendar, academic_year, services.today())
+    return CalendarOut.model_validate(found)
 
 
 @router.get("", response_model=ExportPage)
@@ -271,7 +345,9 @@ async def report(
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{stem}-report.csv"'},
         )
-    return StreamingResponse(report_json(export_id, items), media_type="application/json")
+    return StreamingResponse(
+        report_json(export_id, items, job.get("return_period")), media_type="application/json"
+    )
 
 
 @router.post("/{export_id}/submitted", response_model=ExportOut)
@@ -330,8 +406,11 @@ async def zipped(name: str, chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes
     yield sink.take()
 
 
-async def report_json(export_id: str, items: AsyncIterator[dict[str, Any]]) -> AsyncIterator[bytes]:
-    yield f'{{"export_id": {json.dumps(export_id)}, "learners": ['.encode()
+async def report_json(
+    export_id: str, items: AsyncIterator[dict[str, Any]], period: dict[str, Any] | None = None
+) -> AsyncIterator[bytes]:
+    head = f'{{"export_id": {json.dumps(export_id)}, "return_period": {json.dumps(period)}'
+    yield f'{head}, "learners": ['.encode()
     first = True
     async for item in items:
         entry = {
@@ -341,6 +420,8 @@ async def report_json(export_id: str, items: AsyncIterator[dict[str, Any]]) -> A
             "included": item["included"],
             "findings": item["findings"],
         }
+        if item.get("errors_included"):
+            entry["included_with_errors"] = True  # in the file with its errors
         yield (b"" if first else b",") + json.dumps(entry).encode()
         first = False
     yield b"]}"

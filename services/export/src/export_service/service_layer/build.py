@@ -46,6 +46,7 @@ from export_service.domain.model import (
     ReportFinding,
     Tally,
     file_name,
+    may_include_with_errors,
     serial_text,
     why_not_selected,
 )
@@ -202,7 +203,7 @@ class ExportBuilder:
     ) -> None:
         loop = asyncio.get_running_loop()
         batches = self.records.batches(query, self.settings.batch_size)
-        state = StreamState()
+        state = StreamState(include_with_errors=bool(job.get("include_learners_with_errors")))
         pending: asyncio.Future[list[Document] | None] = asyncio.ensure_future(anext(batches, None))
         rules: asyncio.Future[BatchFindings] | None = None
         try:
@@ -284,6 +285,11 @@ class ExportBuilder:
             "not_selected_count": count,
         }
 
+    async def _included_with_errors(self, job: Document, count: int) -> Document:
+        """The learners written to the file with their errors (a build that includes them)."""
+        listed = await self.items.errors_included(job["tenant"], job["_id"], LIST_CAP)
+        return {"included_with_errors": listed, "included_with_errors_count": count}
+
     async def pre_submission(self, job: Document, result: BuildResult) -> Document:
         """Against the last export of the year: learners that disappeared, count change,
         duplicates in this selection."""
@@ -302,6 +308,7 @@ class ExportBuilder:
             ][:LIST_CAP],
             "duplicate_learn_refs": [d["value"] for d in result.duplicate_learn_refs][:LIST_CAP],
             **await self._not_selected(job),
+            **await self._included_with_errors(job, result.tally.summary.included_with_errors),
         }
         if previous is not None:
             missing, count = await disappeared(
@@ -358,6 +365,7 @@ def cross_findings(
 @dataclass
 class StreamState:
     last_written_ref: str | None = None
+    include_with_errors: bool = False  # learners with rule errors only go into the file
 
 
 def open_file(path: Path, spec: FileSpec, stats: BuildStats) -> tuple[FileWriter, LearnerChecker]:
@@ -393,6 +401,8 @@ def process_batch(
             version=int(doc.get("version") or 0),
             uln=doc.get("uln"),
             findings=tuple(findings),
+            errors_included=state.include_with_errors
+            and may_include_with_errors(element is not None, findings),
         )
         if outcome.included and element is not None:
             writer.write(element)

@@ -10,6 +10,7 @@ from typing import Any
 
 from export_service.adapters import ilr_library as ilr
 from export_service.adapters.repository import ExportItems, ExportJobs, FileSerials
+from export_service.domain.calendar import ReturnCalendar
 from export_service.domain.model import DEFAULT_STATUSES, SUBMISSION, TRIAL, Purpose
 from ilr_shared.cursors import decode_cursor, encode_cursor
 from ilr_shared.errors import ConflictError, InvalidInputError, not_found
@@ -31,12 +32,17 @@ def new_job(
     programme_ids: Sequence[str] | None,
     now: dt.datetime,
     purpose: Purpose = SUBMISSION,
+    *,
+    return_period: Document | None = None,
+    include_learners_with_errors: bool = False,
 ) -> Document:
     return {
         "_id": f"exp_{uuid.uuid4().hex}",
         "tenant": tenant,
         "academic_year": academic_year,
         "purpose": purpose,
+        "return_period": return_period,
+        "include_learners_with_errors": include_learners_with_errors,
         "statuses": list(dict.fromkeys(statuses or DEFAULT_STATUSES)),
         "programme_ids": list(dict.fromkeys(programme_ids)) if programme_ids else None,
         "state": "queued",
@@ -66,6 +72,8 @@ def to_api(job: Document) -> dict[str, Any]:
         "academic_year": job["academic_year"],
         "purpose": job.get("purpose", SUBMISSION),
         "serial_no": job.get("serial_no"),
+        "return_period": job.get("return_period"),
+        "include_learners_with_errors": bool(job.get("include_learners_with_errors")),
         "state": job["state"],
         "statuses": job["statuses"],
         "programme_ids": job.get("programme_ids"),
@@ -79,6 +87,35 @@ def to_api(job: Document) -> dict[str, Any]:
         "created_at": job["created_at"],
         "finished_at": job.get("finished_at"),
         "error": job.get("error"),
+    }
+
+
+def chosen_period(
+    calendar: ReturnCalendar, academic_year: str, requested: str | None, today: dt.date
+) -> Document | None:
+    """The return period a build is for: the one requested (422 when the calendar does not
+    hold it), else the year's open period (None once its last return has closed)."""
+    if requested is None:
+        found = calendar.open_period(academic_year, today)
+        return found.as_dict() if found is not None else None
+    period = calendar.find(academic_year, requested)
+    if period is None:
+        message = f"the return calendar has no {requested} for {academic_year}"
+        raise InvalidInputError(message, [{"path": "body.return_period", "message": message}])
+    return period.as_dict()
+
+
+def calendar_of(calendar: ReturnCalendar, academic_year: str, today: dt.date) -> Document:
+    """The year's return periods, the open one marked."""
+    periods = calendar.periods_of(academic_year)
+    if not periods:
+        message = f"the return calendar does not hold {academic_year}"
+        raise InvalidInputError(message, [{"path": "query.academic_year", "message": message}])
+    current = calendar.open_period(academic_year, today)
+    return {
+        "academic_year": academic_year,
+        "open_period": current.period if current is not None else None,
+        "periods": [{**p.as_dict(), "open": p == current} for p in periods],
     }
 
 

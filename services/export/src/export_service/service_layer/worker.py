@@ -164,7 +164,7 @@ class ExportWorker:
 def progress_fields(tally: Tally, total: int) -> Document:
     return {
         "progress": {"done": tally.done, "total": total},
-        "counts": {"included": tally.included, "left_out": tally.left_out},
+        "counts": tally.counts(),
     }
 
 

@@ -5,9 +5,8 @@ it is confirmed: docs/ENGINEERING.md ("ILR versions")."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
-from datetime import datetime, timedelta
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from pymongo import (
     ASCENDING,
@@ -26,43 +25,27 @@ from ilr_service.adapters.documents import (
     RECENT_WRITES,
     Commit,
     commit_of,
+    enrolment_fields,
+    enrolment_of,
     ilr_of,
     new_documents,
     programme_of,
-    summary_of,
     template_of,
     token_of,
     version_entry_of,
     withdrawal_of,
 )
+from ilr_service.adapters.search import IlrSearch
 from ilr_service.domain.ilr import Creation, Ilr, Revision
 from ilr_service.domain.listing import SearchCriteria, SearchPage, VersionEntry
+from ilr_service.domain.record import Enrolment
 from ilr_service.domain.reference import ProgrammeSettings, StoredTemplate, Withdrawal
 from ilr_shared.events import EventEnvelope
 from ilr_shared.mongo import Document, in_transaction
 from ilr_shared.outbox import merge_updates, outbox_push
 
 DUPLICATE_KEY = 11000
-_SUMMARY_FIELDS = {
-    field: 1
-    for field in (
-        "record",
-        "programme_id",
-        "enrolment_id",
-        "academic_year",
-        "status",
-        "version",
-        "updated_at",
-        "family_name_lc",
-        "finding_counts",
-    )
-}
-# Search orders (`domain.listing.SORT_ORDERS`): sort field and direction; ties by `_id`.
-SORTS = {
-    "updated_at": ("updated_at", ASCENDING),
-    "-updated_at": ("updated_at", DESCENDING),
-    "family_name": ("family_name_lc", ASCENDING),
-}
+_T = TypeVar("_T")
 _WITHOUT_OUTBOX = {"_outbox": 0}
 
 
@@ -80,8 +63,11 @@ class IlrRepository:
         self.templates: AsyncCollection[Document] = database["templates"]
         self.programmes: AsyncCollection[Document] = database["programmes"]
         self.withdrawals: AsyncCollection[Document] = database["withdrawals"]
+        # the newest correction of each enrolment (`enrolment.updated`)
+        self.enrolment_updates: AsyncCollection[Document] = database["enrolment_updates"]
         # enrolment events kept while their programme has ILR switched off
         self.pending: AsyncCollection[Document] = database["pending_enrolments"]
+        self._search = IlrSearch(self.ilrs)
 
     async def ensure_indexes(self) -> None:
         ilrs = self.ilrs
@@ -100,6 +86,13 @@ class IlrRepository:
             [("tenant", ASCENDING), ("family_name_lc", ASCENDING), ("_id", ASCENDING)],
             name="family_name",
         )
+        # family-name pages of the two common list filters (docs/search.md)
+        for name, keys in (("status_family", ["status"]), ("programme_family", ["programme_id"])):
+            await ilrs.create_index(
+                [("tenant", ASCENDING), *((k, ASCENDING) for k in keys),
+                 ("family_name_lc", ASCENDING), ("_id", ASCENDING)],
+                name=name,
+            )  # fmt: skip
         # Each list filter has an index that also holds the sort (updated_at, _id), so a
         # page is read in order from the index instead of sorted in memory.
         for name, keys in (
@@ -216,6 +209,54 @@ class IlrRepository:
         )
         return None if found is None else withdrawal_of(found)
 
+    async def store_enrolment_update(
+        self, tenant: str, enrolment_id: str, sequence: int, enrolment: Enrolment
+    ) -> None:
+        """Keeps an enrolment as its newest `enrolment.updated` (highest sequence) gave it."""
+        try:
+            await self.enrolment_updates.update_one(
+                {"_id": f"{tenant}:{enrolment_id}", "sequence": {"$lt": sequence}},
+                {
+                    "$set": {
+                        "tenant": tenant,
+                        "enrolment_id": enrolment_id,
+                        "sequence": sequence,
+                        "enrolment": enrolment_fields(enrolment),
+                    }
+                },
+                upsert=True,
+            )
+        except DuplicateKeyError:  # a newer update is stored
+            return
+
+    async def enrolment_update(self, tenant: str, enrolment_id: str) -> Enrolment | None:
+        found = await self.enrolment_updates.find_one(
+            {"_id": f"{tenant}:{enrolment_id}", "tenant": tenant}
+        )
+        return None if found is None else enrolment_of(found)
+
+    # -- reference data of a batch of events, one query per kind ------------------------
+
+    async def programme_settings_of(
+        self, tenant: str, programme_ids: Sequence[str]
+    ) -> dict[str, ProgrammeSettings]:
+        return await _by_key(self.programmes, tenant, programme_ids, programme_of)
+
+    async def latest_templates_of(
+        self, tenant: str, programme_ids: Sequence[str]
+    ) -> dict[str, StoredTemplate]:
+        return await _by_key(self.templates, tenant, programme_ids, template_of)
+
+    async def withdrawals_of(
+        self, tenant: str, enrolment_ids: Sequence[str]
+    ) -> dict[str, Withdrawal]:
+        return await _by_key(self.withdrawals, tenant, enrolment_ids, withdrawal_of)
+
+    async def enrolment_updates_of(
+        self, tenant: str, enrolment_ids: Sequence[str]
+    ) -> dict[str, Enrolment]:
+        return await _by_key(self.enrolment_updates, tenant, enrolment_ids, enrolment_of)
+
     # -- enrolments waiting for their programme to switch ILR on -------------------------
 
     async def park_enrolment(
@@ -278,9 +319,7 @@ class IlrRepository:
         self, tenant: str, programme_id: str, revision: int, limit: int
     ) -> list[Ilr]:
         """Up to `limit` ILRs of the programme at a template revision below `revision`."""
-        cursor = self.ilrs.find(
-            _behind(tenant, programme_id, revision), _WITHOUT_OUTBOX, limit=limit
-        )
+        cursor = self.ilrs.find(_behind(tenant, programme_id, revision), limit=limit)
         return [ilr_of(doc) async for doc in cursor]
 
     async def stream_behind_template(
@@ -289,10 +328,9 @@ class IlrRepository:
         """The ILRs of the programme behind `revision`, in batches, from ONE index scan
         (re-querying after every batch rescans what is left each time). ILRs updated while
         the cursor runs may come again (their compare-and-set then loses) or not at all:
-        callers finish with `behind_template` until it is empty."""
-        cursor = self.ilrs.find(
-            _behind(tenant, programme_id, revision), _WITHOUT_OUTBOX, batch_size=batch_size
-        )
+        callers finish with `behind_template` until it is empty. Both read whole documents:
+        a projection costs the local server a re-encoding of each one (see bench/RESULTS.md)."""
+        cursor = self.ilrs.find(_behind(tenant, programme_id, revision), batch_size=batch_size)
         batch: list[Ilr] = []
         async for doc in cursor:
             batch.append(ilr_of(doc))
@@ -308,62 +346,8 @@ class IlrRepository:
         self, criteria: SearchCriteria, limit: int, after: Mapping[str, Any] | None = None
     ) -> SearchPage:
         """One page of ILR summaries in `criteria.sort` order, after the cursor `after`
-        (the previous page's last sort value and id)."""
-        field_name, direction = SORTS[criteria.sort]
-        query = _search_query(criteria)
-        sort_keys = [(field_name, direction), ("_id", direction)]
-        if after:
-            documents = await self._page_after(query, sort_keys, after, limit + 1)
-        else:
-            documents = await self._summaries(query, sort_keys, limit + 1)
-        next_after = None
-        if len(documents) > limit:
-            documents = documents[:limit]
-            last = documents[-1]
-            value = last.get(field_name)
-            next_after = {
-                "v": value.isoformat() if isinstance(value, datetime) else value,
-                "id": last["_id"],
-            }
-        return SearchPage([summary_of(d) for d in documents], next_after)
-
-    async def _summaries(
-        self, query: dict[str, Any], sort: list[tuple[str, int]], limit: int
-    ) -> list[Document]:
-        cursor = self.ilrs.find(query, _SUMMARY_FIELDS, limit=limit).sort(sort)
-        return [doc async for doc in cursor]
-
-    async def _page_after(
-        self,
-        query: dict[str, Any],
-        sort_keys: list[tuple[str, int]],
-        after: Mapping[str, Any],
-        wanted: int,
-    ) -> list[Document]:
-        """The page after the cursor's (value, id). The query bounds only the sort field
-        (`$lte`/`$gte`, which every server serves from the index) and the rows tied with
-        the cursor's value that come before it are dropped here: a `$or` on (value, id)
-        made the local server scan the collection."""
-        field_name, direction = sort_keys[0]
-        value: Any = after.get("v")
-        if field_name == "updated_at" and isinstance(value, str):
-            value = datetime.fromisoformat(value)
-        last_id = str(after.get("id") or "")
-        bounded = {**query, field_name: _from(value, direction)}
-
-        def before_cursor(doc: Document) -> bool:
-            if doc.get(field_name) != value:
-                return False
-            ilr_id = str(doc["_id"])
-            return ilr_id <= last_id if direction == ASCENDING else ilr_id >= last_id
-
-        fetch = wanted + 1
-        while True:
-            found = await self._summaries(bounded, sort_keys, fetch)
-            kept = [doc for doc in found if not before_cursor(doc)]
-            if len(kept) >= wanted or len(found) < fetch:
-                return kept[:wanted]
-            fetch *= 2  # more rows share the cursor's value than one page holds
+        (`adapters/search.py`: windows on the sort key, docs/search.md)."""
+        return await self._search.page(criteria, limit, after)
 
     # -- writing ILRs ---------------------------------------------------------------------
 
@@ -382,8 +366,9 @@ class IlrRepository:
         return True
 
     async def insert_many(self, creations: Sequence[Creation]) -> set[str]:
-        """Bulk insert of new ILRs with their first versions (confirmed at once); returns
-        the ids inserted (the others exist already)."""
+        """Bulk insert of new ILRs with their first versions; returns the ids inserted (the
+        others exist already). As in `insert`, a first version counts as its ILR's head and
+        is confirmed by the next commit: no confirmation write."""
         if not creations:
             return set()
         written = [new_documents(c) for c in creations]
@@ -396,10 +381,6 @@ class IlrRepository:
             failed = {int(e["index"]) for e in _duplicates_only(exc)}
         inserted = [d for i, d in enumerate(documents) if i not in failed]
         lost = [d["write_id"] for i, d in enumerate(documents) if i in failed]
-        if inserted:
-            await self.versions.update_many(
-                {"_id": {"$in": [d["write_id"] for d in inserted]}}, _COMMITTED
-            )
         if lost:
             await self.versions.delete_many({"_id": {"$in": lost}, "committed": {"$ne": True}})
         return {d["_id"] for d in inserted}
@@ -516,6 +497,20 @@ class IlrRepository:
 _COMMITTED = {"$set": {"committed": True}}
 
 
+async def _by_key(
+    collection: AsyncCollection[Document],
+    tenant: str,
+    keys: Sequence[str],
+    of: Callable[[Document], _T],
+) -> dict[str, _T]:
+    """Documents whose `_id` is `<tenant>:<key>`, by key, in one query."""
+    if not keys:
+        return {}
+    ids = [f"{tenant}:{key}" for key in dict.fromkeys(keys)]
+    cursor = collection.find({"_id": {"$in": ids}, "tenant": tenant})
+    return {doc["_id"][len(tenant) + 1 :]: of(doc) async for doc in cursor}
+
+
 def _counted(ilr: Ilr) -> list[dict[str, Any]]:
     """Which version documents count: confirmed, or written by a winning write."""
     token = token_of(ilr)
@@ -533,39 +528,6 @@ def _duplicates_only(error: BulkWriteError) -> list[dict[str, Any]]:
 
 def _behind(tenant: str, programme_id: str, revision: int) -> dict[str, Any]:
     return {"tenant": tenant, "programme_id": programme_id, "template_revision": {"$lt": revision}}
-
-
-def _search_query(criteria: SearchCriteria) -> dict[str, Any]:
-    query: dict[str, Any] = {"tenant": criteria.tenant}
-    if criteria.only_id is not None:
-        query["_id"] = criteria.only_id
-    if criteria.name_prefix:
-        # a range, not an anchored $regex: every server serves a range from the index
-        query["search_names"] = {
-            "$gte": criteria.name_prefix,
-            "$lt": criteria.name_prefix + "\uffff",
-        }
-    if criteria.uln is not None:
-        query["uln"] = criteria.uln
-    optional = {
-        "learn_ref": criteria.learn_ref,
-        "status": criteria.status,
-        "programme_id": criteria.programme_id,
-        "academic_year": criteria.academic_year,
-    }
-    query.update({name: value for name, value in optional.items() if value})
-    return query
-
-
-def _from(value: Any, direction: int) -> dict[str, Any]:
-    """`value` and what follows it in `direction`. Dates use the equivalent strict bound one
-    millisecond out (BSON dates hold milliseconds): the local test server's compound
-    indexes drop the rows equal to an inclusive bound on the far side of their order."""
-    if isinstance(value, datetime):
-        if direction == ASCENDING:
-            return {"$gt": value - timedelta(milliseconds=1)}
-        return {"$lt": value + timedelta(milliseconds=1)}
-    return {"$gte": value} if direction == ASCENDING else {"$lte": value}
 
 
 def _cas_update(commit: Commit) -> UpdateOne:

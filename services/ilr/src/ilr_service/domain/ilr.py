@@ -46,6 +46,8 @@ class Change:
     status: str | None = None  # a workflow transition's target
     # Other stored fields the change sets (withdrawn, signature, verified_by, imported …).
     extra: dict[str, Any] = field(default_factory=dict)
+    # A corrected enrolment (`enrolment.updated`) the ILR keeps from this version on.
+    enrolment: Enrolment | None = None
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,8 @@ def revise(ilr: Ilr, change: Change) -> Revision:
             sets["signature"] = None
     if change.source in _EDITING_SOURCES and changed:
         sets["last_editor"] = change.actor
+    if change.enrolment is not None:
+        sets["enrolment"] = change.enrolment.as_fields()
     after = replace(
         ilr,
         state=state,
@@ -141,6 +145,7 @@ def revise(ilr: Ilr, change: Change) -> Revision:
         findings=ilr_model.findings(state.record, ilr.academic_year, ilr.tenant),
         updated_at=now(),
         updated_by=change.actor,
+        enrolment=change.enrolment or ilr.enrolment,
         **{name: value for name, value in sets.items() if name in _AGGREGATE_FIELDS},
     )
     return Revision(ilr, after, change, changed, sets)

@@ -49,7 +49,8 @@ class IlrSummary:
 @dataclass(frozen=True)
 class SearchPage:
     items: list[IlrSummary]
-    # Where the next page starts (the last row's sort value and id), None on the last page.
+    # Where the next page starts (the last row's sort value and id, and the store's window
+    # width), None on the last page.
     after: dict[str, Any] | None
 
 

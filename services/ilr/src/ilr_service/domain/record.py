@@ -18,21 +18,14 @@ from ilr_service.domain.paths import (
     delivery_ref_for_seq,
     parse_path,
 )
+from ilr_shared.events import LearnerDetails
 
 TEMPLATE = "template"
 ENROLMENT = "enrolment"
 PERSON = "person"
 
-# Learner elements the enrolment supplies (official names).
-ENROLMENT_LEARNER_FIELDS: tuple[str, ...] = (
-    "LearnRefNumber",
-    "ULN",
-    "FamilyName",
-    "GivenNames",
-    "DateOfBirth",
-    "Postcode",
-    "Email",
-)
+# Learner elements an enrolment may supply (official names): the contract's learner.
+ENROLMENT_LEARNER_FIELDS: tuple[str, ...] = tuple(LearnerDetails.model_fields)
 
 Provenance = dict[str, Any]
 
@@ -50,6 +43,11 @@ def _copy_json(value: Any) -> Any:
     if isinstance(value, _IMMUTABLE):
         return value
     return copy.deepcopy(value)
+
+
+def _is_under(path: str, ref: str) -> bool:
+    """`path` is `ref` or inside it (`ref.Element`, or `ref[0]…` in a learner list)."""
+    return path == ref or path.startswith((ref + ".", ref + "["))
 
 
 def is_empty(value: Any) -> bool:
@@ -107,12 +105,12 @@ class IlrState:
 
     def person_owns_under(self, ref: str) -> bool:
         return any(
-            entry.get("source") == PERSON and (path == ref or path.startswith(ref + "."))
+            entry.get("source") == PERSON and _is_under(path, ref)
             for path, entry in self.provenance.items()
         )
 
     def drop_provenance_under(self, ref: str) -> None:
-        for path in [p for p in self.provenance if p == ref or p.startswith(ref + ".")]:
+        for path in [p for p in self.provenance if _is_under(p, ref)]:
             del self.provenance[path]
 
     def tidy(self) -> None:
@@ -130,6 +128,14 @@ class Enrolment:
     learner: Mapping[str, Any]
     learn_start_date: str
     learn_plan_end_date: str | None = None
+
+    def as_fields(self) -> dict[str, Any]:
+        """As the ILR document keeps it (and as events carry it)."""
+        return {
+            "learner": dict(self.learner),
+            "LearnStartDate": self.learn_start_date,
+            "LearnPlanEndDate": self.learn_plan_end_date,
+        }
 
     def delivery_fields(self) -> dict[str, Any]:
         fields: dict[str, Any] = {"LearnStartDate": self.learn_start_date}
@@ -177,13 +183,28 @@ def prefill(enrolment: Enrolment, template: RenderedTemplate | None) -> IlrState
     return synchronise(IlrState(), enrolment, template)
 
 
+def update_enrolment(
+    state: IlrState, enrolment: Enrolment, template: RenderedTemplate | None
+) -> IlrState:
+    """The state after the sending system corrected the enrolment: elements still the
+    enrolment's take the new values (one it no longer supplies is removed), template
+    values follow a new start date; what a person or an import wrote stays."""
+    new = state.copy()
+    for name in ENROLMENT_LEARNER_FIELDS:
+        if new.source(name) == ENROLMENT and is_empty(enrolment.learner.get(name)):
+            new.record.pop(name, None)
+            new.provenance.pop(name, None)
+    return synchronise(new, enrolment, template)
+
+
 def _apply_enrolment(state: IlrState, enrolment: Enrolment) -> None:
+    """Writes the enrolment's learner elements where nobody else's value is: a person's
+    value (a list with a person's change anywhere under it too) and an imported one stay."""
     for name in ENROLMENT_LEARNER_FIELDS:
         value = enrolment.learner.get(name)
-        source = state.source(name)
-        if source == PERSON or is_empty(value):
+        if is_empty(value) or state.person_owns_under(name):
             continue
-        if source == ENROLMENT or is_empty(state.record.get(name)):
+        if state.source(name) == ENROLMENT or is_empty(state.record.get(name)):
             state.record[name] = _copy_json(value)
             state.provenance[name] = {"source": ENROLMENT}
 
@@ -421,9 +442,9 @@ def reset_all(state: IlrState, enrolment: Enrolment, template: RenderedTemplate 
     for key in keys:
         new = reset_delivery(new, key, enrolment, None)
     for name in ENROLMENT_LEARNER_FIELDS:
-        if new.source(name) == PERSON:
+        if new.person_owns_under(name) and not is_empty(enrolment.learner.get(name)):
             new.record.pop(name, None)
-            new.provenance.pop(name, None)
+            new.drop_provenance_under(name)
     return _resynchronise(new, enrolment, template)
 
 

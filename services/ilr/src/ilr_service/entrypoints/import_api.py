@@ -7,14 +7,15 @@ or the `file` part of a `multipart/form-data` body. The body is read up to the s
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi import status as http
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 from starlette.datastructures import UploadFile
 from starlette.types import Message
 
-from ilr_service.entrypoints.schemas import ImportReport
+from ilr_service.entrypoints.schemas import ImportedLearner, ImportReport
 from ilr_service.service_layer.importing import IlrImporter
 from ilr_shared.auth import CurrentPrincipal, Role, require_roles
 from ilr_shared.http import ApiError
@@ -91,6 +92,39 @@ async def file_bytes(request: Request, limit: int) -> tuple[bytes, str | None]:
     return body, None
 
 
+class ImportOutcome(ImportedLearner):
+    outcome: Literal["created", "updated", "unchanged", "skipped", "refused"]  # type: ignore[assignment]
+
+
+PREVIEW_ONLY = ("dry_run", "refused", "would_import")
+
+
+class ImportAnswer(ImportReport):
+    """What an import did, or with `dry_run=true` would do (nothing is written then); the
+    preview's own fields are absent from a real import's body."""
+
+    learners: list[ImportOutcome] = Field(  # type: ignore[assignment]
+        description="Every learner of the file, in order (`refused`: only in a preview)."
+    )
+    dry_run: bool | None = Field(None, description="True in a preview.")
+    refused: int | None = Field(
+        None, description="Preview: learners with problems (listed under `skipped`)."
+    )
+    would_import: bool | None = Field(
+        None,
+        description="Preview: false when refused learners would stop the whole import "
+        "(ask again with `skip_invalid=true` to import the others).",
+    )
+
+    @model_serializer(mode="wrap")
+    def _without_preview_fields(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
+        body = handler(self)
+        if self.dry_run is None:
+            for name in PREVIEW_ONLY:
+                body.pop(name, None)
+        return body
+
+
 _OPENAPI: dict[str, Any] = {
     "requestBody": {
         "required": True,
@@ -110,7 +144,7 @@ _OPENAPI: dict[str, Any] = {
 
 @router.post(
     "/import",
-    response_model=ImportReport,
+    response_model=ImportAnswer,
     dependencies=[require_roles(Role.ADMIN)],
     openapi_extra=_OPENAPI,
     summary="Import an ILR XML file (2025/26 or 2026/27)",
@@ -121,16 +155,25 @@ async def import_ilrs(
     importer: Importer,
     programme_id: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
     skip_invalid: bool = False,
+    dry_run: Annotated[
+        bool, Query(description="Run every check and report what would happen; write nothing.")
+    ] = False,
 ) -> dict[str, Any]:
     """Creates or updates the tenant's ILRs from the file's learners (matched by
     LearnRefNumber within the academic year) as versions with source `import`.
 
     422 lists every problem (learner LearnRefNumber + path) and imports nothing, unless
     `skip_invalid=true`: then the valid learners are imported and the others listed under
-    `skipped`. New learners are attached to `programme_id` (or to no programme)."""
+    `skipped`. New learners are attached to `programme_id` (or to no programme).
+    `dry_run=true` answers with the preview (created / updated / unchanged / refused)."""
     data, name = await file_bytes(request, importer.max_bytes)
     if not data.strip():
         raise ApiError(422, "The file is empty", [{"path": "body", "message": "no content"}])
     return await importer.run(
-        principal, data, programme_id=programme_id, skip_invalid=skip_invalid, file_name=name
+        principal,
+        data,
+        programme_id=programme_id,
+        skip_invalid=skip_invalid,
+        file_name=name,
+        dry_run=dry_run,
     )

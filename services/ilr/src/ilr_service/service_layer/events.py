@@ -10,10 +10,21 @@ import asyncio
 from pydantic import ValidationError
 
 from ilr_service.domain import ilr_model
-from ilr_service.domain.ilr import SYSTEM, Change, Ilr, Revision, create, ilr_id_for, now, revise
-from ilr_service.domain.record import Enrolment, prefill, synchronise
+from ilr_service.domain.ilr import (
+    SYSTEM,
+    Change,
+    Creation,
+    Ilr,
+    Revision,
+    create,
+    ilr_id_for,
+    now,
+    revise,
+)
+from ilr_service.domain.record import prefill, synchronise
 from ilr_service.domain.reference import ProgrammeSettings, Withdrawal
 from ilr_service.domain.workflow import COMPLETED, QA_VERIFIED
+from ilr_service.service_layer.enrolment_updates import EnrolmentUpdates, enrolment_of
 from ilr_service.service_layer.ports import IlrStore, Notifier, Quiet
 from ilr_service.service_layer.settling import (
     ConflictRetriesExhaustedError,
@@ -36,16 +47,9 @@ from ilr_shared.messaging import PermanentEventError
 log = get_logger(__name__)
 
 YIELD_EVERY = 25  # ILRs revised between yields to the event loop
-
-
-def enrolment_of(payload: EnrolmentCreated) -> Enrolment:
-    return Enrolment(
-        learner=payload.learner.model_dump(mode="json", exclude_none=True),
-        learn_start_date=payload.LearnStartDate.isoformat(),
-        learn_plan_end_date=(
-            payload.LearnPlanEndDate.isoformat() if payload.LearnPlanEndDate else None
-        ),
-    )
+# The fan-out yields more often: the bulk write in flight sends its next round trip only
+# when the loop runs, and the database waits for it meanwhile.
+FAN_OUT_YIELD_EVERY = 5
 
 
 def catch_up(ilr: Ilr, renderer: Renderer, withdrawal: Withdrawal | None) -> Change | None:
@@ -67,6 +71,48 @@ def catch_up(ilr: Ilr, renderer: Renderer, withdrawal: Withdrawal | None) -> Cha
     return None
 
 
+def wanted_without_read(payload: EnrolmentCreated) -> bool:
+    """Made while ILR was on: yes, as if handled at once (no read needed)."""
+    return payload.ilr_enabled and payload.programme_version is not None
+
+
+def ilr_wanted(payload: EnrolmentCreated, programme: ProgrammeSettings | None) -> bool:
+    """Made while ILR was on: yes. Made while it was off, or an older event that does not
+    say: the switch as stored here, unless the enrolment saw a newer programme version."""
+    if wanted_without_read(payload):
+        return True
+    if programme is None or (
+        payload.programme_version is not None and programme.sequence < payload.programme_version
+    ):
+        return payload.ilr_enabled
+    return programme.ilr_enabled is not False
+
+
+def check_year(payload: EnrolmentCreated) -> None:
+    if ilr_model.year_or_default(payload.academic_year) != payload.academic_year:
+        raise PermanentEventError(f"academic year {payload.academic_year} is not supported")
+
+
+def creation_for(event: EventEnvelope, payload: EnrolmentCreated, renderer: Renderer) -> Creation:
+    """The learner's new ILR, prefilled from the enrolment and the rendered template."""
+    enrolment = enrolment_of(payload)
+    return create(
+        tenant=event.tenant,
+        ilr_id=ilr_id_for(event.tenant, payload.enrolment_id),
+        programme_id=payload.programme_id,
+        enrolment_id=payload.enrolment_id,
+        academic_year=payload.academic_year,
+        enrolment=enrolment,
+        change=Change(
+            prefill(enrolment, renderer.for_enrolment(enrolment, payload.academic_year)),
+            SYSTEM,
+            "enrolment",
+            "create",
+        ),
+        source_event=str(event.event_id),
+    )
+
+
 class EventHandlers:
     def __init__(
         self, repository: IlrStore, notifier: Notifier | None = None, batch_size: int = 300
@@ -75,6 +121,7 @@ class EventHandlers:
         self.notifier = notifier or Quiet()
         self.batch_size = batch_size
         self.templates = LatestTemplates(repository)
+        self.enrolment_updates = EnrolmentUpdates(repository, self.notifier)
 
     async def handle_programmes(self, event: EventEnvelope) -> None:
         handlers = {
@@ -82,6 +129,7 @@ class EventHandlers:
             EventType.TEMPLATE_CHANGED: self.template_changed,
             EventType.PROGRAMME_CHANGED: self.programme_changed,
             EventType.ENROLMENT_WITHDRAWN: self.enrolment_withdrawn,
+            EventType.ENROLMENT_UPDATED: self.enrolment_updates.enrolment_updated,
         }
         handler = handlers.get(event.event_type)
         if handler is None:
@@ -109,17 +157,10 @@ class EventHandlers:
             await self.repo.unpark_enrolment(tenant, payload.enrolment_id)
 
     async def _ilr_wanted(self, tenant: str, payload: EnrolmentCreated) -> bool:
-        """Made while ILR was on: yes, as if handled at once (no read). Made while it was
-        off, or an older event that does not say: the switch as stored here, unless the
-        enrolment saw a newer programme version than that."""
-        if payload.ilr_enabled and payload.programme_version is not None:
+        if wanted_without_read(payload):
             return True
         programme = await self.repo.programme_settings(tenant, payload.programme_id)
-        if programme is None or (
-            payload.programme_version is not None and programme.sequence < payload.programme_version
-        ):
-            return payload.ilr_enabled
-        return programme.ilr_enabled is not False
+        return ilr_wanted(payload, programme)
 
     async def _release_parked(self, tenant: str, programme_id: str) -> int:
         """Creates the ILRs of the enrolments that waited for ILR to be switched on; one
@@ -139,28 +180,13 @@ class EventHandlers:
         """Optimistic insert: a redelivered event meets the unique (tenant, enrolment_id)
         and falls through to `reconcile`, which re-reads everything."""
         tenant, programme_id = event.tenant, payload.programme_id
-        if ilr_model.year_or_default(payload.academic_year) != payload.academic_year:
-            raise PermanentEventError(f"academic year {payload.academic_year} is not supported")
-        enrolment = enrolment_of(payload)
+        check_year(payload)
         renderer = await self.templates.cached_or_latest(tenant, programme_id)
-        creation = create(
-            tenant=tenant,
-            ilr_id=ilr_id_for(tenant, payload.enrolment_id),
-            programme_id=programme_id,
-            enrolment_id=payload.enrolment_id,
-            academic_year=payload.academic_year,
-            enrolment=enrolment,
-            change=Change(
-                prefill(enrolment, renderer.for_enrolment(enrolment, payload.academic_year)),
-                SYSTEM,
-                "enrolment",
-                "create",
-            ),
-            source_event=str(event.event_id),
-        )
+        creation = creation_for(event, payload, renderer)
         if await self.repo.insert(creation):
             self.notifier.changed()
             log.info("ilr.created", ilr_id=creation.ilr.id, tenant=tenant)
+            await self.enrolment_updates.catch_up(tenant, payload.enrolment_id)
             # Race closer without re-reading the ILR just written: the latest template and
             # any withdrawal, read together.
             template, withdrawal = await asyncio.gather(
@@ -263,7 +289,7 @@ class EventHandlers:
             state = synchronise(ilr.state, ilr.enrolment, renderer.for_ilr(ilr))
             change = Change(state, SYSTEM, "template", f"template revision {renderer.revision}")
             revisions.append(revise(ilr, change))
-            if i % YIELD_EVERY == 0:
+            if i % FAN_OUT_YIELD_EVERY == 0:
                 await asyncio.sleep(0)
         return revisions
 

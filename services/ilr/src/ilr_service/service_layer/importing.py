@@ -15,7 +15,16 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ilr_service.domain import ilr_model
-from ilr_service.domain.ilr import Change, Creation, Revision, create, ilr_id_for, revise, timestamp
+from ilr_service.domain.ilr import (
+    Change,
+    Creation,
+    Ilr,
+    Revision,
+    create,
+    ilr_id_for,
+    revise,
+    timestamp,
+)
 from ilr_service.domain.importing import (
     FileLearner,
     IlrFile,
@@ -28,7 +37,7 @@ from ilr_service.domain.importing import (
     template_aims,
     tenant_problems,
 )
-from ilr_service.domain.record import Enrolment
+from ilr_service.domain.record import Enrolment, IlrState
 from ilr_service.domain.reference import StoredTemplate
 from ilr_service.service_layer.ports import FileReader, IlrStore, Notifier, Quiet
 from ilr_service.service_layer.settling import commit_until_settled
@@ -175,16 +184,11 @@ class IlrImporter:
 
     # -- the use case -------------------------------------------------------------------
 
-    async def run(
-        self,
-        principal: Principal,
-        data: bytes,
-        *,
-        programme_id: str | None = None,
-        skip_invalid: bool = False,
-        file_name: str | None = None,
-    ) -> dict[str, Any]:
-        tenant = principal.tenant
+    async def _checked(
+        self, tenant: str, data: bytes, programme_id: str | None
+    ) -> tuple[IlrFile, dict[str, list[str]]]:
+        """The file with every learner's problems, and the ILR ids each LearnRefNumber matches;
+        raises the refusals that stop the whole file."""
         ilr_file = await self.read(data, tenant)
         year = ilr_file.academic_year
         if programme_id:
@@ -203,7 +207,30 @@ class IlrImporter:
                         learner.index,
                     )
                 )
+        return ilr_file, existing
+
+    async def run(
+        self,
+        principal: Principal,
+        data: bytes,
+        *,
+        programme_id: str | None = None,
+        skip_invalid: bool = False,
+        file_name: str | None = None,
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
+        """Imports the file; with `dry_run` only answers what it would do (see `_preview`)."""
+        tenant = principal.tenant
+        ilr_file, existing = await self._checked(tenant, data, programme_id)
+        year = ilr_file.academic_year
         invalid = [lr for lr in ilr_file.learners if not lr.valid]
+        result = ImportResult(
+            year, skipped=invalid, file_findings=file_level_findings(ilr_file, tenant, file_name)
+        )
+        valid = [lr for lr in ilr_file.learners if lr.valid]
+        if dry_run:
+            await self._preview(tenant, principal.sub, valid, existing, result)
+            return preview_body(result.body(ilr_file.learners), skip_invalid)
         if invalid and not skip_invalid:
             problems = [p for lr in invalid for p in lr.problems]
             raise _refusal(
@@ -213,10 +240,6 @@ class IlrImporter:
                 academic_year=year,
                 invalid_learners=[lr.learn_ref for lr in invalid],
             )
-        result = ImportResult(
-            year, skipped=invalid, file_findings=file_level_findings(ilr_file, tenant, file_name)
-        )
-        valid = [lr for lr in ilr_file.learners if lr.valid]
         template = await self.repo.latest_template(tenant, programme_id) if programme_id else None
         for start in range(0, len(valid), self.settings.batch_size):
             batch = valid[start : start + self.settings.batch_size]
@@ -224,6 +247,29 @@ class IlrImporter:
                 principal, year, programme_id, template, batch, existing, result
             )
         return result.body(ilr_file.learners)
+
+    async def _preview(
+        self,
+        tenant: str,
+        actor: str,
+        valid: Sequence[FileLearner],
+        existing: dict[str, list[str]],
+        result: ImportResult,
+    ) -> None:
+        """What the import would do to each valid learner, reading only: learners with
+        problems are `refused` with their reasons instead of failing the request."""
+        to_update: dict[str, FileLearner] = {}
+        for learner in valid:
+            ids = existing.get(learner.learn_ref or "")
+            if ids:
+                to_update[ids[0]] = learner
+            else:
+                enrolment_id = import_enrolment_id(result.academic_year, learner.learn_ref or "")
+                result.outcomes[learner.index] = (ilr_id_for(tenant, enrolment_id), "created")
+        for ilr in await self.repo.get_many(tenant, list(to_update)) if to_update else []:
+            learner = to_update[ilr.id]
+            changed = _reimport_changes(ilr, learner, actor)
+            result.outcomes[learner.index] = (ilr.id, "updated" if changed else "unchanged")
 
     async def _write_batch(
         self,
@@ -272,12 +318,8 @@ class IlrImporter:
             revisions = []
             for ilr in ilrs:
                 learner = pending[ilr.id]
-                current = ilr.state
-                state = reimport_state(current, learner.record, actor=actor, at=at)
-                if (
-                    ilr_model.order_record(ilr.academic_year, state.record) == current.record
-                    and state.delivery_keys == current.delivery_keys
-                ):
+                state = _reimport_changes(ilr, learner, actor, at)
+                if state is None:
                     result.outcomes[learner.index] = (ilr.id, "unchanged")
                     del pending[ilr.id]
                     continue
@@ -306,6 +348,31 @@ class IlrImporter:
             ),
             committed=updated,
         )
+
+
+def _reimport_changes(
+    ilr: Ilr, learner: FileLearner, actor: str, at: str | None = None
+) -> IlrState | None:
+    """The ILR's state once the file's learner is imported again; None when identical."""
+    current = ilr.state
+    state = reimport_state(current, learner.record, actor=actor, at=at or timestamp())
+    if (
+        ilr_model.order_record(ilr.academic_year, state.record) == current.record
+        and state.delivery_keys == current.delivery_keys
+    ):
+        return None
+    return state
+
+
+def preview_body(body: dict[str, Any], skip_invalid: bool) -> dict[str, Any]:
+    """An import's body as a preview: learners with problems are `refused` (the real import
+    refuses the whole file for them unless `skip_invalid`)."""
+    refused = len(body["skipped"])
+    for item in body["learners"]:
+        if item["outcome"] == "skipped":
+            item["outcome"] = "refused"
+    return {**body, "dry_run": True, "refused": refused,
+            "would_import": skip_invalid or refused == 0}  # fmt: skip
 
 
 def _creation(

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from ilr_service.domain.ilr import Creation, Ilr, Revision
 from ilr_service.domain.importing import IlrFile
 from ilr_service.domain.listing import SearchCriteria, SearchPage, VersionEntry
+from ilr_service.domain.record import Enrolment
 from ilr_service.domain.reference import ProgrammeSettings, StoredTemplate, Withdrawal
 from ilr_shared.events import EventEnvelope
 
@@ -42,6 +43,31 @@ class IlrStore(Protocol):
         ...
 
     async def withdrawal(self, tenant: str, enrolment_id: str) -> Withdrawal | None: ...
+
+    async def store_enrolment_update(
+        self, tenant: str, enrolment_id: str, sequence: int, enrolment: Enrolment
+    ) -> None:
+        """Keeps an enrolment as its newest `enrolment.updated` (highest sequence) gave it."""
+        ...
+
+    async def enrolment_update(self, tenant: str, enrolment_id: str) -> Enrolment | None: ...
+
+    # the same reference data for a batch of events: one read per kind, by key
+    async def programme_settings_of(
+        self, tenant: str, programme_ids: Sequence[str]
+    ) -> dict[str, ProgrammeSettings]: ...
+
+    async def latest_templates_of(
+        self, tenant: str, programme_ids: Sequence[str]
+    ) -> dict[str, StoredTemplate]: ...
+
+    async def withdrawals_of(
+        self, tenant: str, enrolment_ids: Sequence[str]
+    ) -> dict[str, Withdrawal]: ...
+
+    async def enrolment_updates_of(
+        self, tenant: str, enrolment_ids: Sequence[str]
+    ) -> dict[str, Enrolment]: ...
 
     # enrolment events kept while their programme has ILR switched off
     async def park_enrolment(

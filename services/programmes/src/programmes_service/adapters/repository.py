@@ -23,6 +23,9 @@ from ilr_shared.outbox import OUTBOX_FIELD, PENDING_FIELD, merge_updates, outbox
 PROGRAMMES = "programmes"
 ENROLMENTS = "enrolments"
 _HIDDEN = {OUTBOX_FIELD: 0, PENDING_FIELD: 0}
+_DUPLICATE_LEARN_REF = (
+    "A learner with this LearnRefNumber is already enrolled in this academic year"
+)
 
 
 class _OutboxCollection:
@@ -44,12 +47,15 @@ class _OutboxCollection:
         update = merge_updates(
             {"$set": changes, "$inc": {"version": 1}}, outbox_push(events) if events else {}
         )
-        return await self.collection.find_one_and_update(
-            {"tenant": tenant, "_id": document_id, "version": expected_version},
-            update,
-            projection=_HIDDEN,
-            return_document=ReturnDocument.AFTER,
-        )
+        try:
+            return await self.collection.find_one_and_update(
+                {"tenant": tenant, "_id": document_id, "version": expected_version},
+                update,
+                projection=_HIDDEN,
+                return_document=ReturnDocument.AFTER,
+            )
+        except DuplicateKeyError as exc:  # a unique index (a corrected LearnRefNumber)
+            raise ConflictError(_DUPLICATE_LEARN_REF) from exc
 
 
 class ProgrammeRepository(_OutboxCollection):
@@ -104,9 +110,7 @@ class EnrolmentRepository(_OutboxCollection):
         try:
             await self.collection.insert_one({**document, **outbox_fields(events)})
         except DuplicateKeyError as exc:
-            raise ConflictError(
-                "A learner with this LearnRefNumber is already enrolled in this academic year"
-            ) from exc
+            raise ConflictError(_DUPLICATE_LEARN_REF) from exc
 
     async def get(self, tenant: str, programme_id: str, enrolment_id: str) -> Document | None:
         return await self.collection.find_one(

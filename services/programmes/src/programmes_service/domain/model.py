@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from ilr_shared.errors import InvalidInputError, Problem
+from ilr_shared.events import learner_schema_problems
 from ilr_shared.ilr.years import supported_years, year_info
 from ilr_shared.template import (
     IlrTemplate,
@@ -108,3 +109,14 @@ def check_enrolment_dates(academic_year: str, start: date, planned_end: date | N
         )
     if problems:
         raise InvalidInputError("The enrolment dates are not valid", problems)
+
+
+def check_learner(academic_year: str, learner: Mapping[str, Any]) -> None:
+    """422 with field paths where the learner breaks the year's ILR schema (types,
+    lengths, patterns, entity shapes); elements left out are no problem."""
+    problems = [
+        Problem(f"body.learner.{p.path}", p.message, p.code)
+        for p in learner_schema_problems(academic_year, learner)
+    ]
+    if problems:
+        raise InvalidInputError("The learner does not fit the ILR schema", problems)

@@ -13,13 +13,14 @@ from ilr_shared.template import IlrTemplate, template_code_lists
 
 from ..config import API_PREFIX
 from ..domain.model import check_academic_year
-from ..service_layer.services import ProgrammesService
+from ..service_layer.services import EnrolmentChanges, ProgrammesService
 from .schemas import (
     CloneResponse,
     CodeListsResponse,
     Enrolment,
     EnrolmentCreate,
     EnrolmentPage,
+    EnrolmentPatch,
     Programme,
     ProgrammeClone,
     ProgrammeCreate,
@@ -210,9 +211,36 @@ async def list_enrolments(
 
 @router.get("/{programme_id}/enrolments/{enrolment_id}", response_model=Enrolment)
 async def get_enrolment(
-    programme_id: str, enrolment_id: str, principal: Reader, service: Service
+    programme_id: str, enrolment_id: str, principal: Reader, service: Service, response: Response
 ) -> Enrolment:
-    return Enrolment.of(await service.get_enrolment(principal.tenant, programme_id, enrolment_id))
+    doc = await service.get_enrolment(principal.tenant, programme_id, enrolment_id)
+    response.headers["ETag"] = etag_for(doc["_id"], doc["version"])
+    return Enrolment.of(doc)
+
+
+@router.patch("/{programme_id}/enrolments/{enrolment_id}", response_model=Enrolment)
+async def patch_enrolment(
+    programme_id: str,
+    enrolment_id: str,
+    body: EnrolmentPatch,
+    principal: Enroller,
+    service: Service,
+    response: Response,
+    if_match: IfMatch = None,
+) -> Enrolment:
+    """The sending system's corrections; published as `enrolment.updated` (the ILR takes
+    them where nobody has edited the field)."""
+    changes = EnrolmentChanges(
+        learner=body.learner,
+        learn_start_date=body.LearnStartDate,
+        learn_plan_end_date=body.LearnPlanEndDate,
+        plan_end_date_given="LearnPlanEndDate" in body.model_fields_set,
+    )
+    doc = await service.update_enrolment(
+        principal.tenant, programme_id, enrolment_id, changes, _if_match(if_match, enrolment_id)
+    )
+    response.headers["ETag"] = etag_for(doc["_id"], doc["version"])
+    return Enrolment.of(doc)
 
 
 @router.post("/{programme_id}/enrolments/{enrolment_id}/withdraw", response_model=Enrolment)

@@ -55,6 +55,15 @@ class EnrolmentCreate(_Request):
     LearnPlanEndDate: date | None = None
 
 
+class EnrolmentPatch(_Request):
+    """Corrections from the sending system: a given `learner` replaces the whole learner;
+    `LearnPlanEndDate: null` removes the planned end date."""
+
+    learner: Learner | None = None
+    LearnStartDate: date | None = None
+    LearnPlanEndDate: date | None = None
+
+
 class WithdrawRequest(_Request):
     reason: str = Field("", max_length=500)
     withdrawn_on: date | None = None

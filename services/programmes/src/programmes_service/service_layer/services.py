@@ -11,6 +11,7 @@ from typing import Any
 from ilr_shared.errors import ConflictError, StaleVersionError, not_found
 from ilr_shared.events import (
     EnrolmentCreated,
+    EnrolmentUpdated,
     EnrolmentWithdrawn,
     EventEnvelope,
     EventType,
@@ -28,6 +29,7 @@ from ..domain.model import (
     WITHDRAWN,
     check_academic_year,
     check_enrolment_dates,
+    check_learner,
     check_template,
     clone_template,
     new_id,
@@ -42,6 +44,36 @@ def _now() -> datetime:
 class Page:
     items: list[Document]
     next_after: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class EnrolmentChanges:
+    """A PATCH of an enrolment: what is given replaces what is stored (the learner as a
+    whole); `LearnPlanEndDate` given as None removes it."""
+
+    learner: LearnerDetails | None = None
+    learn_start_date: date | None = None
+    learn_plan_end_date: date | None = None
+    plan_end_date_given: bool = False
+
+    def applied_to(self, current: Document) -> dict[str, Any]:
+        """The enrolment's learner and dates after the change, as stored."""
+        end = current.get("LearnPlanEndDate")
+        if self.plan_end_date_given:
+            end = self.learn_plan_end_date.isoformat() if self.learn_plan_end_date else None
+        return {
+            "learner": (
+                self.learner.model_dump(mode="json", exclude_none=True)
+                if self.learner is not None
+                else current["learner"]
+            ),
+            "LearnStartDate": (
+                self.learn_start_date.isoformat()
+                if self.learn_start_date
+                else current["LearnStartDate"]
+            ),
+            "LearnPlanEndDate": end,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +268,8 @@ class ProgrammesService:
         programme = await self.get_programme(tenant, programme_id)
         year = programme["academic_year"]
         check_enrolment_dates(year, learn_start_date, learn_plan_end_date)
+        learner_fields = learner.model_dump(mode="json", exclude_none=True)
+        check_learner(year, learner_fields)
         enrolment_id = new_id("enr")
         payload = EnrolmentCreated(
             enrolment_id=enrolment_id,
@@ -254,14 +288,16 @@ class ProgrammesService:
             "programme_id": programme_id,
             "academic_year": year,
             "status": ACTIVE,
-            "learner": learner.model_dump(mode="json", exclude_none=True),
+            "learner": learner_fields,
             "LearnStartDate": learn_start_date.isoformat(),
             "LearnPlanEndDate": learn_plan_end_date.isoformat() if learn_plan_end_date else None,
             "version": 1,
             "created_at": now,
             "updated_at": now,
         }
-        event = make_event(EventType.ENROLMENT_CREATED, tenant, enrolment_id, 1, payload)
+        event = make_event(
+            EventType.ENROLMENT_CREATED, tenant, enrolment_id, 1, payload, schema_version=2
+        )
         await self.enrolments.add(doc, [event])
         self._notify()
         return doc
@@ -279,6 +315,49 @@ class ProgrammesService:
         docs = await self.enrolments.list(tenant, programme_id, after, limit + 1)
         return _page(docs, limit)
 
+    async def update_enrolment(
+        self,
+        tenant: str,
+        programme_id: str,
+        enrolment_id: str,
+        changes: EnrolmentChanges,
+        if_match_version: int | None = None,
+    ) -> Document:
+        """The sending system's corrections (compare-and-set); publishes the whole
+        enrolment as it now is in `enrolment.updated`. No change, no event."""
+        for _ in range(self._retries):
+            current = await self.get_enrolment(tenant, programme_id, enrolment_id)
+            if if_match_version is not None and current["version"] != if_match_version:
+                raise StaleVersionError("The enrolment has changed since you read it")
+            fields = changes.applied_to(current)
+            if all(current.get(k) == v for k, v in fields.items()):
+                return current
+            check_enrolment_dates(
+                current["academic_year"],
+                date.fromisoformat(fields["LearnStartDate"]),
+                date.fromisoformat(fields["LearnPlanEndDate"])
+                if fields["LearnPlanEndDate"]
+                else None,
+            )
+            check_learner(current["academic_year"], fields["learner"])
+            event = make_event(
+                EventType.ENROLMENT_UPDATED,
+                tenant,
+                enrolment_id,
+                current["version"] + 1,
+                EnrolmentUpdated.model_validate(
+                    {**fields, "enrolment_id": enrolment_id, "programme_id": programme_id,
+                     "academic_year": current["academic_year"]}
+                ),
+            )  # fmt: skip
+            updated = await self.enrolments.update(
+                tenant, enrolment_id, current["version"], {**fields, "updated_at": _now()}, [event]
+            )
+            if updated is not None:
+                self._notify()
+                return updated
+        raise ConflictError("The enrolment is being changed by someone else; try again")
+
     async def withdraw(
         self,
         tenant: str,
@@ -295,7 +374,7 @@ class ProgrammesService:
             EventType.ENROLMENT_WITHDRAWN,
             tenant,
             enrolment_id,
-            2,
+            current["version"] + 1,
             EnrolmentWithdrawn(
                 enrolment_id=enrolment_id,
                 programme_id=programme_id,

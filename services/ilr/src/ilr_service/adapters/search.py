@@ -1,0 +1,364 @@
+"""ILR search pages that read about one page, not every match: list filters and broad name
+prefixes through windows on the sort key (`search_windows`), exact lookups and selective
+name prefixes through their few matches. Design and figures: docs/search.md."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING
+from pymongo.asynchronous.collection import AsyncCollection
+
+from ilr_service.adapters.documents import summary_of
+from ilr_service.adapters.search_windows import (
+    DATES,
+    GROWTH,
+    NAMES,
+    KeySpace,
+    WindowCache,
+    cursor_width,
+    span_per_row,
+    width_for,
+    widths,
+)
+from ilr_service.domain.listing import SearchCriteria, SearchPage
+from ilr_shared.mongo import Document
+
+# Search orders (`domain.listing.SORT_ORDERS`): sort field and direction; ties by `_id`.
+SORTS = {
+    "updated_at": ("updated_at", ASCENDING),
+    "-updated_at": ("updated_at", DESCENDING),
+    "family_name": ("family_name_lc", ASCENDING),
+}
+LIST_FILTERS = ("programme_id", "status", "academic_year")
+# The equality fields (after tenant) of the indexes that end in each sort field, most
+# selective first; `ensure_indexes` creates them.
+SORT_INDEXES: dict[str, tuple[tuple[str, ...], ...]] = {
+    "updated_at": (
+        ("programme_id", "status"),
+        ("programme_id",),
+        ("status",),
+        ("academic_year",),
+        (),
+    ),
+    "family_name_lc": (("programme_id",), ("status",), ()),
+}
+SUMMARY_FIELDS = {
+    field: 1
+    for field in (
+        "record",
+        "programme_id",
+        "enrolment_id",
+        "academic_year",
+        "status",
+        "version",
+        "updated_at",
+        "family_name_lc",
+        "finding_counts",
+        "search_names",
+        "uln",
+        "learn_ref",
+    )
+}
+# A name prefix whose window reads this many rows per wanted row without filling the
+# page is selective: its own index then reads fewer rows.
+NAME_WINDOW_BUDGET = 16
+_ONE_MS = timedelta(milliseconds=1)
+
+
+@dataclass(frozen=True)
+class Order:
+    field: str
+    direction: int
+    space: KeySpace
+
+    @classmethod
+    def of(cls, sort: str) -> Order:
+        field, direction = SORTS[sort]
+        return cls(field, direction, DATES if field == "updated_at" else NAMES)
+
+    @property
+    def keys(self) -> list[tuple[str, int]]:
+        return [(self.field, self.direction), ("_id", self.direction)]
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page starts: after the row (value, id); `width` is the window that served
+    the previous page (None for cursors written before windows)."""
+
+    value: Any
+    id: str
+    width: float | None
+
+    @classmethod
+    def of(cls, after: Mapping[str, Any] | None, order: Order) -> Cursor | None:
+        if not after:
+            return None
+        value: Any = after.get("v")
+        if order.field == "updated_at" and isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        return cls(value, str(after.get("id") or ""), cursor_width(after))
+
+    def before(self, doc: Document, order: Order) -> bool:
+        """A row tied with the cursor's value that came on an earlier page."""
+        if doc.get(order.field) != self.value:
+            return False
+        row_id = str(doc["_id"])
+        return row_id <= self.id if order.direction == ASCENDING else row_id >= self.id
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A query the server serves from one index range, and what is checked here instead."""
+
+    server: dict[str, Any]
+    residual: dict[str, Any]
+    name_prefix: str | None
+
+
+class IlrSearch:
+    def __init__(self, ilrs: AsyncCollection[Document], cache: WindowCache | None = None) -> None:
+        self.ilrs = ilrs
+        self.cache = cache or WindowCache()
+
+    async def page(
+        self, criteria: SearchCriteria, limit: int, after: Mapping[str, Any] | None = None
+    ) -> SearchPage:
+        """One page of summaries in `criteria.sort` order after the cursor `after`."""
+        order = Order.of(criteria.sort)
+        cursor = Cursor.of(after, order)
+        wanted = limit + 1
+        exact = _exact_plan(criteria)
+        rows: list[Document] | None = None
+        if exact is None:
+            budget = NAME_WINDOW_BUDGET * wanted if criteria.name_prefix else None
+            rows = await self._windowed(criteria, order, cursor, wanted, budget)
+        if rows is None:
+            rows = await self._direct(exact or _name_plan(criteria), order, cursor, wanted)
+        return self._page_of(rows, limit, order, cursor)
+
+    def _page_of(
+        self, rows: list[Document], limit: int, order: Order, cursor: Cursor | None
+    ) -> SearchPage:
+        items = rows[:limit]
+        next_after = None
+        if len(rows) > limit:
+            last = items[-1]
+            value = last.get(order.field)
+            positions = _positions(items, order)
+            span = span_per_row(positions)
+            width = cursor.width if cursor and cursor.width else order.space.default_span
+            next_after = {
+                "v": value.isoformat() if isinstance(value, datetime) else value,
+                "id": last["_id"],
+                "w": width_for(span, limit + 1, order.space.floor) if span else width,
+            }
+        return SearchPage([summary_of(d) for d in items], next_after)
+
+    async def _windowed(
+        self,
+        criteria: SearchCriteria,
+        order: Order,
+        cursor: Cursor | None,
+        wanted: int,
+        budget: int | None,
+    ) -> list[Document] | None:
+        """Rows from windows on the sort key, widened until one holds `wanted` rows (the
+        last has no far bound); None when a name prefix's budget ran out first."""
+        plan = _window_plan(criteria, order)
+        keys = _cache_keys(plan, order)
+        learned = self.cache.get(*keys)
+        span = learned.span if learned else order.space.default_span
+        first = cursor.width if cursor and cursor.width else width_for(span, wanted, 0.0)
+        near = _near_position(order, cursor, learned.start if learned else None)
+        read = 0
+        for width in widths(first, order.space) if near is not None else [None]:
+            bounds = _bounds(order, cursor, near, width)
+            found, fetched = await self._rows(plan, bounds, order, cursor, wanted)
+            read += fetched
+            if len(found) >= wanted or width is None or bounds.get("open"):
+                self._learn(keys, found, order, first_page=cursor is None)
+                return found
+            if budget is not None and read + fetched * GROWTH > budget:
+                return None  # the next, wider window would read more than the budget
+        raise AssertionError("unreachable: the last width has no bound")
+
+    async def _rows(
+        self,
+        plan: Plan,
+        bounds: dict[str, Any],
+        order: Order,
+        cursor: Cursor | None,
+        wanted: int,
+    ) -> tuple[list[Document], int]:
+        """Up to `wanted` rows in the window that pass the checks done here, and how many
+        rows the server returned. Without such checks a limit is sent (rows tied with the
+        cursor may need a larger one); with them the window alone bounds the read."""
+        query = dict(plan.server)
+        if bounds.get("range"):
+            query[order.field] = bounds["range"]
+        checked = bool(plan.residual or plan.name_prefix)
+        fetch = 0 if checked else wanted + (1 if cursor else 0)
+        while True:
+            docs = [
+                d async for d in self.ilrs.find(query, SUMMARY_FIELDS, limit=fetch).sort(order.keys)
+            ]
+            kept = [
+                d
+                for d in docs
+                if _passes(d, plan) and not (cursor is not None and cursor.before(d, order))
+            ]
+            if len(kept) >= wanted or fetch == 0 or len(docs) < fetch:
+                return kept[:wanted], len(docs)
+            fetch *= 2  # more rows share the cursor's value than one page holds
+
+    async def _direct(
+        self, plan: Plan, order: Order, cursor: Cursor | None, wanted: int
+    ) -> list[Document]:
+        """Every match of a selective key (few), checked, ordered and cut here."""
+        docs = [d async for d in self.ilrs.find(plan.server, SUMMARY_FIELDS)]
+        kept = [d for d in docs if _passes(d, plan)]
+        kept.sort(key=lambda d: _sort_key(d.get(order.field), d["_id"]))
+        if order.direction == DESCENDING:
+            kept.reverse()
+        if cursor is not None:
+            after = _sort_key(cursor.value, cursor.id)
+            kept = [
+                d for d in kept if _beyond(_sort_key(d.get(order.field), d["_id"]), after, order)
+            ]
+        return kept[:wanted]
+
+    def _learn(
+        self,
+        keys: tuple[tuple[Any, ...], ...],
+        rows: list[Document],
+        order: Order,
+        first_page: bool,
+    ) -> None:
+        positions = _positions(rows, order)
+        span = span_per_row(positions)
+        if span is None:
+            return
+        start = positions[0] if first_page else None
+        for key in keys[:2]:  # the range's own shape learns from its own pages only
+            self.cache.learn(key, start, span)
+
+
+def _exact_plan(criteria: SearchCriteria) -> Plan | None:
+    """Lookups by a key that few ILRs share: the learner's own, ULN, learner reference.
+    `_id` goes first: the local server serves a filter's first clause alone from an index."""
+    tenant = criteria.tenant
+    if criteria.only_id is not None:
+        server: dict[str, Any] = {"_id": criteria.only_id, "tenant": tenant}
+    elif criteria.uln is not None:
+        server = {"tenant": tenant, "uln": criteria.uln}
+    elif criteria.learn_ref:
+        server = {"tenant": tenant, "learn_ref": criteria.learn_ref}
+    else:
+        return None
+    return Plan(server, _residual(criteria, set(server)), criteria.name_prefix)
+
+
+def _name_plan(criteria: SearchCriteria) -> Plan:
+    """Every ILR with a name starting with the prefix, from the `search_names` index."""
+    prefix = criteria.name_prefix or ""
+    server = {"tenant": criteria.tenant, "search_names": {"$gte": prefix, "$lt": prefix + "\uffff"}}
+    return Plan(server, _residual(criteria, set()), None)
+
+
+def _window_plan(criteria: SearchCriteria, order: Order) -> Plan:
+    """The index that holds the most of the filter's fields before the sort field; the
+    local server serves a range only when the filter is exactly such a prefix."""
+    present = {name for name in LIST_FILTERS if getattr(criteria, name)}
+    fields = next(f for f in SORT_INDEXES[order.field] if set(f) <= present)
+    server = {"tenant": criteria.tenant, **{name: getattr(criteria, name) for name in fields}}
+    return Plan(server, _residual(criteria, set(fields)), criteria.name_prefix)
+
+
+def _residual(criteria: SearchCriteria, served: set[str]) -> dict[str, Any]:
+    checks: dict[str, Any] = {
+        name: getattr(criteria, name) for name in LIST_FILTERS if getattr(criteria, name)
+    }
+    if criteria.only_id is not None:
+        checks["_id"] = criteria.only_id
+    if criteria.uln is not None:
+        checks["uln"] = criteria.uln
+    if criteria.learn_ref:
+        checks["learn_ref"] = criteria.learn_ref
+    return {name: value for name, value in checks.items() if name not in served}
+
+
+def _passes(doc: Document, plan: Plan) -> bool:
+    if any(doc.get(name) != value for name, value in plan.residual.items()):
+        return False
+    prefix = plan.name_prefix
+    if prefix is None:
+        return True
+    return any(prefix <= name < prefix + "\uffff" for name in doc.get("search_names") or [])
+
+
+def _cache_keys(plan: Plan, order: Order) -> tuple[tuple[Any, ...], ...]:
+    """The exact filter, its shape (fields only), and the shape of the index range alone
+    (where a name check's first window starts before it has learned its own)."""
+    checked = tuple(sorted(plan.residual)) + (("name",) if plan.name_prefix else ())
+    base = (plan.server["tenant"], order.field, order.direction, tuple(plan.server))
+    exact = (*base, checked, tuple(plan.server.values()), tuple(plan.residual.values()))
+    return (*exact, plan.name_prefix), (*base, checked), (*base, ())
+
+
+def _near_position(order: Order, cursor: Cursor | None, start: float | None) -> float | None:
+    """Where the first window starts: the cursor; for a first page the learned first row
+    (newest: now when unknown; names: the start of the alphabet). None: read unbounded."""
+    if cursor is not None:
+        return order.space.position(cursor.value)
+    if order.space is NAMES:
+        return 0.0
+    if order.direction == DESCENDING:
+        return start if start is not None else datetime.now(UTC).timestamp()
+    return start
+
+
+def _bounds(
+    order: Order, cursor: Cursor | None, near: float | None, width: float | None
+) -> dict[str, Any]:
+    """The range on the sort field: from the cursor (strictly, one millisecond out for
+    dates: the local server's indexes drop rows equal to an inclusive far-side bound) to
+    the window's far end; "open" when the far end falls outside the key space."""
+    bounded: dict[str, Any] = _from(cursor.value, order.direction) if cursor else {}
+    if width is None or near is None:
+        return {"range": bounded}
+    sign = 1 if order.direction == ASCENDING else -1
+    far = order.space.bound(near + sign * width)
+    if far is None:
+        return {"range": bounded, "open": True}
+    bounded["$lt" if order.direction == ASCENDING else "$gt"] = far
+    return {"range": bounded}
+
+
+def _from(value: Any, direction: int) -> dict[str, Any]:
+    """`value` and what follows it in `direction`. Dates use the equivalent strict bound one
+    millisecond out (BSON dates hold milliseconds): the local test server's compound
+    indexes drop the rows equal to an inclusive bound on the far side of their order."""
+    if isinstance(value, datetime):
+        if direction == ASCENDING:
+            return {"$gt": value - _ONE_MS}
+        return {"$lt": value + _ONE_MS}
+    return {"$gte": value} if direction == ASCENDING else {"$lte": value}
+
+
+def _positions(rows: list[Document], order: Order) -> list[float]:
+    found = (order.space.position(d.get(order.field)) for d in rows)
+    return [p for p in found if p is not None]
+
+
+def _sort_key(value: Any, row_id: Any) -> tuple[bool, Any, str]:
+    """Missing values first (as BSON null sorts), without comparing None to a value."""
+    return (value is not None, value, str(row_id))
+
+
+def _beyond(key: tuple[bool, Any, str], cursor: tuple[bool, Any, str], order: Order) -> bool:
+    return key > cursor if order.direction == ASCENDING else key < cursor
