@@ -9,6 +9,7 @@ import IlrListPage from "./pages/IlrList";
 import IlrPage from "./pages/Ilr";
 import AimPage from "./pages/Aim";
 import ImportPage from "./pages/Import";
+import RolloverPage from "./pages/Rollover";
 import ExportsPage, { ExportPage } from "./pages/Exports";
 import RulesPage, { RulePage } from "./pages/Rules";
 import VerifyPage from "./pages/Verify";
@@ -97,6 +98,7 @@ export default function App() {
           <Route path="/programmes/:id" element={<Require roles={["admin", "integration", "verifier"]}><ProgrammePage /></Require>} />
           <Route path="/ilrs" element={<Require roles={["admin", "verifier"]}><IlrListPage /></Require>} />
           <Route path="/ilrs/import" element={<Require roles={["admin"]}><ImportPage /></Require>} />
+          <Route path="/ilrs/rollover" element={<Require roles={["admin"]}><RolloverPage /></Require>} />
           <Route path="/ilrs/:id" element={<Require roles={["admin", "verifier"]}><IlrPage /></Require>} />
           <Route path="/ilrs/:id/aims/:seq" element={<Require roles={["admin", "verifier"]}><AimPage /></Require>} />
           <Route path="/exports" element={<Require roles={["admin"]}><ExportsPage /></Require>} />

@@ -172,3 +172,38 @@ async def test_a_learner_pages_only_their_own(
     for sort in SORTS:
         assert await _pages(service, 1, headers=learner, sort=sort) == [mine]
         assert await _pages(service, 1, headers=learner, sort=sort, status="nothing") == []
+
+
+async def test_family_names_many_rows_share_page_through_their_ties(service: Service) -> None:
+    """Names shared by many rows (read through `_id` windows) between rare names, pages
+    cut inside a tie group and across groups, with filters that the index holds or not."""
+    rng = random.Random(23)
+    base = datetime(2026, 5, 1, tzinfo=UTC)
+    docs = []
+    for n in range(400):
+        doc = _document(rng, n, TENANT, base + timedelta(minutes=n))
+        family = rng.choice(["Smith"] * 6 + ["Jones"] * 3 + ["Ng", "Ngata", "Smithe"])
+        doc["record"]["FamilyName"] = family if n % 17 else f"Rare{n}"
+        doc["_id"] = f"ilr_{rng.getrandbits(96):024x}"
+        doc.update(search_fields(doc["record"]))
+        docs.append(doc)
+    await service.app.state.ilr_repository.ilrs.insert_many(docs)
+    for params in (
+        {},
+        {"status": "newly_submitted"},
+        {"programme_id": "prg_b", "status": "signed"},
+    ):
+        expected = _expected(docs, "family_name", **params)
+        for limit in (1, 13, 60):
+            got = await _pages(service, limit, sort="family_name", **params)
+            assert got == expected, (params, limit)
+
+
+async def test_prefixes_matching_many_names_page_as_a_full_sort_would(
+    service: Service, seeded: list[dict[str, Any]]
+) -> None:
+    for sort in SORTS:
+        for q in ("s", "l", "a", "zo", "ada s"):
+            expected = _expected(seeded, sort, q=q)
+            for limit in (5, 40):
+                assert await _pages(service, limit, sort=sort, q=q) == expected, (sort, q, limit)

@@ -168,6 +168,18 @@ class FakeIlrStore:
         for start in range(0, len(behind), batch_size):
             yield behind[start : start + batch_size]
 
+    async def stream_of_year(
+        self, tenant: str, academic_year: str, programme_id: str | None, batch_size: int
+    ) -> AsyncIterator[list[Ilr]]:
+        found = [
+            ilr
+            for ilr in self._of_tenant(tenant)
+            if ilr.academic_year == academic_year
+            and (programme_id is None or ilr.programme_id == programme_id)
+        ]
+        for start in range(0, len(found), batch_size):
+            yield found[start : start + batch_size]
+
     async def search(
         self, criteria: SearchCriteria, limit: int, after: Mapping[str, Any] | None = None
     ) -> SearchPage:

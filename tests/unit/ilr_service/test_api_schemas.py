@@ -10,14 +10,14 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from ilr_service.bootstrap import create_app
-from ilr_service.entrypoints import api, import_api, rules_api
+from ilr_service.entrypoints import api, import_api, rollover_api, rules_api
 from ilr_service.entrypoints.schemas import Ilr, ImportReport, VersionSummary
 
 API_PREFIXES = ("/api/ilrs", "/api/rules")
 
 
 def api_routes() -> list[APIRoute]:
-    routers = (api.router, import_api.router, rules_api.router)
+    routers = (api.router, import_api.router, rollover_api.router, rules_api.router)
     return [route for router in routers for route in router.routes if isinstance(route, APIRoute)]
 
 

@@ -12,9 +12,11 @@ from ilr_service.adapters.search_windows import (
     BOUNDED_STEPS,
     DATES,
     GROWTH,
+    IDS,
     NAMES,
     WindowCache,
     cursor_width,
+    heavy_values,
     name_at,
     name_position,
     span_per_row,
@@ -105,3 +107,16 @@ def test_name_windows_open_past_the_end_of_the_alphabet() -> None:
     window = _bounds(by_name, cursor, near, 0.01)
     assert window["range"]["$gte"] == "smith" and window["range"]["$lt"] > "smith"
     assert _bounds(by_name, cursor, near, 2.0) == {"range": {"$gte": "smith"}, "open": True}
+
+
+def test_ids_map_to_positions_in_their_string_order() -> None:
+    ids = ["ilr_000000000000000000000000", "ilr_0a0000000000000000000001", "ilr_ffffffffffff"]
+    positions = [IDS.position(i) for i in ids]
+    assert positions == sorted(p for p in positions if p is not None)
+    assert IDS.position("other_123") is None
+    assert IDS.bound(0.5) == "ilr_800000000000"
+    assert IDS.bound(1.0) is None
+
+
+def test_heavy_values_are_those_seen_twice() -> None:
+    assert heavy_values(["smith", "jones", "smith", "ng", "ng", "ng"]) == ["ng", "smith"]

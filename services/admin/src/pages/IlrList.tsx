@@ -44,6 +44,7 @@ export default function IlrListPage() {
     <div className="page">
       <h1>Individual Learner Records</h1>
       {session && hasRole(session, "admin") && <p><Link to="/ilrs/import" data-testid="import-link">Import an ILR file</Link></p>}
+      {session && hasRole(session, "admin") && <p><Link to="/ilrs/rollover" data-testid="rollover-link">Roll learners into the next year</Link></p>}
       <form className="filters" role="search" aria-label="Search ILRs" onSubmit={(e) => {
         e.preventDefault();
         const next: Record<string, string> = {};

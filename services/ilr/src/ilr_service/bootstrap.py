@@ -10,12 +10,14 @@ from ilr_service.config import Settings
 from ilr_service.entrypoints.api import router
 from ilr_service.entrypoints.consumers import consumers
 from ilr_service.entrypoints.import_api import router as import_router
+from ilr_service.entrypoints.rollover_api import router as rollover_router
 from ilr_service.entrypoints.rules_api import router as rules_router
 from ilr_service.service_layer.commands import IlrCommands
 from ilr_service.service_layer.events import EventHandlers
 from ilr_service.service_layer.importing import IlrImporter, ImportSettings
 from ilr_service.service_layer.ingest import BatchIngest
 from ilr_service.service_layer.queries import IlrQueries
+from ilr_service.service_layer.rollover import IlrRollover
 from ilr_shared.events import EventType
 from ilr_shared.outbox import RelayKick
 from ilr_shared.service_app import Runtime, Wiring, create_service_app
@@ -49,6 +51,7 @@ def create_app(
                 "ilr_queries": IlrQueries(repository),
                 "ilr_event_handlers": handlers,
                 "ilr_importer": IlrImporter(repository, read_file, kick, import_settings),
+                "ilr_rollover": IlrRollover(repository, kick),
             },
         )
 
@@ -57,6 +60,6 @@ def create_app(
         api_prefix=API_PREFIX,
         settings=settings,
         default_database=DEFAULT_DATABASE,
-        routers=[import_router, router, rules_router],
+        routers=[import_router, rollover_router, router, rules_router],
         wire=wire,
     )

@@ -18,6 +18,7 @@ from pymongo import (
 )
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.cursor import AsyncCursor
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
@@ -331,13 +332,18 @@ class IlrRepository:
         callers finish with `behind_template` until it is empty. Both read whole documents:
         a projection costs the local server a re-encoding of each one (see bench/RESULTS.md)."""
         cursor = self.ilrs.find(_behind(tenant, programme_id, revision), batch_size=batch_size)
-        batch: list[Ilr] = []
-        async for doc in cursor:
-            batch.append(ilr_of(doc))
-            if len(batch) >= batch_size:
-                yield batch
-                batch = []
-        if batch:
+        async for batch in _ilr_batches(cursor, batch_size):
+            yield batch
+
+    async def stream_of_year(
+        self, tenant: str, academic_year: str, programme_id: str | None, batch_size: int
+    ) -> AsyncIterator[list[Ilr]]:
+        """The tenant's ILRs of a year (of one programme, if given) in batches, from one
+        scan, whole documents as in `stream_behind_template` (rollover reads them all)."""
+        query: dict[str, Any] = {"tenant": tenant, "academic_year": academic_year}
+        if programme_id is not None:
+            query["programme_id"] = programme_id
+        async for batch in _ilr_batches(self.ilrs.find(query, batch_size=batch_size), batch_size):
             yield batch
 
     # -- search ---------------------------------------------------------------------------
@@ -393,9 +399,11 @@ class IlrRepository:
             return set()
         if self.use_transactions:
             return await self._commit_in_transaction(commits)
-        await self._insert_versions(
-            [c.version_doc for c in commits], [w for c in commits for w in c.evicts]
-        )
+        # The head each commit read has won its own compare-and-set already: confirming it
+        # before ours (same round trip as the inserts) means a kill right after ours never
+        # leaves a version that is neither confirmed nor the head.
+        already_won = [w for c in commits for w in (*c.evicts, c.prev_write_id) if w]
+        await self._insert_versions([c.version_doc for c in commits], already_won)
         result = await self.ilrs.bulk_write([_cas_update(c) for c in commits], ordered=False)
         if result.matched_count == len(commits):
             won = list(commits)
@@ -404,15 +412,9 @@ class IlrRepository:
             won = [c for c in commits if c.write_id in heads]
         won_ids = {c.write_id for c in won}
         lost = [c.write_id for c in commits if c.write_id not in won_ids]
-        # One round trip: confirm each winner's version, and its previous head where that
-        # is not confirmed yet (a no-op match otherwise); lost versions are deleted.
+        # One round trip: confirm each winner's version; lost versions are deleted.
         confirm: list[UpdateOne | DeleteMany] = [
             UpdateOne({"_id": c.write_id}, {"$set": {"committed": True}}) for c in won
-        ]
-        confirm += [
-            UpdateOne({"_id": c.prev_write_id, "committed": {"$ne": True}}, _COMMITTED)
-            for c in won
-            if c.prev_write_id
         ]
         if lost:
             confirm.append(DeleteMany({"_id": {"$in": lost}, "committed": {"$ne": True}}))
@@ -460,8 +462,8 @@ class IlrRepository:
     async def _insert_versions(
         self, version_docs: list[dict[str, Any]], evicted: Sequence[str] = ()
     ) -> None:
-        """The new version documents, plus (same round trip) the confirmation of winning
-        writes that the coming compare-and-sets push out of `recent_writes`."""
+        """The new version documents, plus (same round trip) the confirmation of writes that
+        already won: the heads the commits read and those they push out of `recent_writes`."""
         requests: list[InsertOne[dict[str, Any]] | UpdateOne] = [
             InsertOne(doc) for doc in version_docs
         ]
@@ -495,6 +497,17 @@ class IlrRepository:
 
 
 _COMMITTED = {"$set": {"committed": True}}
+
+
+async def _ilr_batches(cursor: AsyncCursor[Document], batch_size: int) -> AsyncIterator[list[Ilr]]:
+    batch: list[Ilr] = []
+    async for doc in cursor:
+        batch.append(ilr_of(doc))
+        if len(batch) >= batch_size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 async def _by_key(

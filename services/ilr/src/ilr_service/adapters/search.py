@@ -4,6 +4,9 @@ name prefixes through their few matches. Design and figures: docs/search.md."""
 
 from __future__ import annotations
 
+import bisect
+import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -16,10 +19,12 @@ from ilr_service.adapters.documents import summary_of
 from ilr_service.adapters.search_windows import (
     DATES,
     GROWTH,
+    IDS,
     NAMES,
     KeySpace,
     WindowCache,
     cursor_width,
+    heavy_values,
     span_per_row,
     width_for,
     widths,
@@ -66,6 +71,14 @@ SUMMARY_FIELDS = {
 # A name prefix whose window reads this many rows per wanted row without filling the
 # page is selective: its own index then reads fewer rows.
 NAME_WINDOW_BUDGET = 16
+# Family names shared by many rows are learned from a sample of the tenant's newest rows
+# (kept per tenant for SAMPLE_SECONDS): their rows are read through `_id` windows.
+SAMPLE_ROWS = 400
+SAMPLE_SECONDS = 600.0
+SAMPLED_TENANTS = 1024
+# A prefix matching at least this share of the sample is served by windows alone: they
+# read about page / share rows, its own index every match.
+BROAD_PREFIX = 0.1
 _ONE_MS = timedelta(milliseconds=1)
 
 
@@ -112,6 +125,27 @@ class Cursor:
 
 
 @dataclass(frozen=True)
+class Sample:
+    """What a sample of a tenant's rows shows: family names many rows share, and each
+    row's search names (how broad a name prefix is)."""
+
+    taken: float
+    heavy: list[str]
+    names: list[list[str]]
+
+    @classmethod
+    def of(cls, rows: list[Document], taken: float) -> Sample:
+        family = (str(d.get("family_name_lc") or "") for d in rows)
+        names = [list(d.get("search_names") or []) for d in rows]
+        return cls(taken, heavy_values(family), names)
+
+    def share(self, prefix: str) -> float:
+        """The fraction of sampled rows with a name starting with `prefix`."""
+        found = sum(1 for names in self.names if any(n.startswith(prefix) for n in names))
+        return found / len(self.names) if self.names else 0.0
+
+
+@dataclass(frozen=True)
 class Plan:
     """A query the server serves from one index range, and what is checked here instead."""
 
@@ -124,6 +158,7 @@ class IlrSearch:
     def __init__(self, ilrs: AsyncCollection[Document], cache: WindowCache | None = None) -> None:
         self.ilrs = ilrs
         self.cache = cache or WindowCache()
+        self._samples: OrderedDict[str, Sample] = OrderedDict()
 
     async def page(
         self, criteria: SearchCriteria, limit: int, after: Mapping[str, Any] | None = None
@@ -134,8 +169,10 @@ class IlrSearch:
         wanted = limit + 1
         exact = _exact_plan(criteria)
         rows: list[Document] | None = None
-        if exact is None:
-            budget = NAME_WINDOW_BUDGET * wanted if criteria.name_prefix else None
+        if exact is None and order.space is NAMES and not criteria.name_prefix:
+            rows = await self._by_family(criteria, order, cursor, wanted)
+        elif exact is None:
+            budget = await self._name_budget(criteria, wanted)
             rows = await self._windowed(criteria, order, cursor, wanted, budget)
         if rows is None:
             rows = await self._direct(exact or _name_plan(criteria), order, cursor, wanted)
@@ -166,9 +203,11 @@ class IlrSearch:
         cursor: Cursor | None,
         wanted: int,
         budget: int | None,
+        cap: str | None = None,
     ) -> list[Document] | None:
         """Rows from windows on the sort key, widened until one holds `wanted` rows (the
-        last has no far bound); None when a name prefix's budget ran out first."""
+        last has no far bound, or ends at `cap`); None when a name prefix's budget ran out
+        first."""
         plan = _window_plan(criteria, order)
         keys = _cache_keys(plan, order)
         learned = self.cache.get(*keys)
@@ -177,7 +216,7 @@ class IlrSearch:
         near = _near_position(order, cursor, learned.start if learned else None)
         read = 0
         for width in widths(first, order.space) if near is not None else [None]:
-            bounds = _bounds(order, cursor, near, width)
+            bounds = _capped(_bounds(order, cursor, near, width), cap)
             found, fetched = await self._rows(plan, bounds, order, cursor, wanted)
             read += fetched
             if len(found) >= wanted or width is None or bounds.get("open"):
@@ -186,6 +225,80 @@ class IlrSearch:
             if budget is not None and read + fetched * GROWTH > budget:
                 return None  # the next, wider window would read more than the budget
         raise AssertionError("unreachable: the last width has no bound")
+
+    async def _by_family(
+        self, criteria: SearchCriteria, order: Order, cursor: Cursor | None, wanted: int
+    ) -> list[Document]:
+        """Family-name order: names many rows share (learned from a sample) are read through
+        `_id` windows inside the name; the names between them through name windows that end
+        before the next shared name. So no read holds a whole tie group."""
+        heavy = (await self._sample(criteria.tenant)).heavy
+        plan = _window_plan(criteria, order)
+        rows: list[Document] = []
+        start = cursor
+        while len(rows) < wanted:
+            if start is not None and start.value in heavy:
+                rows += await self._tied(plan, order, start.value, start.id, wanted - len(rows))
+                if len(rows) >= wanted:
+                    break
+                start = Cursor(start.value + "\x00", "", start.width)  # the next string
+            cap = _next_heavy(heavy, start.value if start else None)
+            light = await self._windowed(criteria, order, start, wanted - len(rows), None, cap)
+            rows += light or []
+            if cap is None:
+                break
+            start = Cursor(cap, "", start.width if start else None)
+        return rows[:wanted]
+
+    async def _tied(
+        self, plan: Plan, order: Order, name: str, after_id: str, wanted: int
+    ) -> list[Document]:
+        """Rows of one family name after `after_id`, through `_id` windows (equalities
+        then one range: the server reads only the window from its index)."""
+        query = {**plan.server, "family_name_lc": name}
+        key = (plan.server["tenant"], "ids", tuple(plan.server), tuple(plan.residual))
+        learned = self.cache.get((*key, tuple(plan.server.values()), name), key)
+        span = learned.span if learned else IDS.default_span
+        near = IDS.position(after_id) if after_id else 0.0
+        for width in widths(width_for(span, wanted, 0.0), IDS) if near is not None else [None]:
+            far = IDS.bound(near + width) if near is not None and width is not None else None
+            ids: dict[str, Any] = {"$gt": after_id}
+            if far is not None:
+                ids["$lt"] = far
+            docs = self.ilrs.find({**query, "_id": ids}, SUMMARY_FIELDS).sort(order.keys)
+            kept = [d async for d in docs if _passes(d, plan)]
+            if len(kept) >= wanted or far is None:
+                span_found = span_per_row([p for d in kept if (p := IDS.position(d["_id"]))])
+                if span_found:
+                    self.cache.learn((*key, tuple(plan.server.values()), name), None, span_found)
+                    self.cache.learn(key, None, span_found)
+                return kept[:wanted]
+        raise AssertionError("unreachable: the last width has no bound")
+
+    async def _name_budget(self, criteria: SearchCriteria, wanted: int) -> int | None:
+        """Rows a name prefix's window may read before its own index is used instead;
+        None (no limit) when the sample shows a broad prefix, whose matches are many."""
+        prefix = criteria.name_prefix
+        if not prefix:
+            return None
+        sample = await self._sample(criteria.tenant)
+        if sample.share(prefix) >= BROAD_PREFIX:
+            return None
+        return NAME_WINDOW_BUDGET * wanted
+
+    async def _sample(self, tenant: str) -> Sample:
+        """A sample of the tenant's newest rows (taken again after SAMPLE_SECONDS)."""
+        now = time.monotonic()
+        sample = self._samples.get(tenant)
+        if sample is None or now - sample.taken > SAMPLE_SECONDS:
+            order = Order.of("-updated_at")
+            rows = await self._windowed(SearchCriteria(tenant), order, None, SAMPLE_ROWS, None)
+            sample = Sample.of(rows or [], now)
+        self._samples[tenant] = sample
+        self._samples.move_to_end(tenant)
+        while len(self._samples) > SAMPLED_TENANTS:
+            self._samples.popitem(last=False)
+        return sample
 
     async def _rows(
         self,
@@ -337,6 +450,22 @@ def _bounds(
         return {"range": bounded, "open": True}
     bounded["$lt" if order.direction == ASCENDING else "$gt"] = far
     return {"range": bounded}
+
+
+def _capped(bounds: dict[str, Any], cap: str | None) -> dict[str, Any]:
+    """An ascending name range ended before `cap` (the next name read another way)."""
+    if cap is None:
+        return bounds
+    far = bounds["range"].get("$lt")
+    if far is not None and far < cap:
+        return bounds
+    return {"range": {**bounds["range"], "$lt": cap}, "open": True}
+
+
+def _next_heavy(heavy: list[str], after: Any) -> str | None:
+    """The first shared name after `after` (from the start when not a name)."""
+    index = bisect.bisect_right(heavy, after) if isinstance(after, str) else 0
+    return heavy[index] if index < len(heavy) else None
 
 
 def _from(value: Any, direction: int) -> dict[str, Any]:

@@ -6,8 +6,8 @@ learned about each (tenant, filter) from its last page. Why and what it costs: d
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections import Counter, OrderedDict
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +17,8 @@ BOUNDED_STEPS = 24  # at most this many windows before the far bound is dropped
 MARGIN = 2.0  # a learned window holds about this many pages
 _NAME_DIGITS = 6
 _NAME_BASE = 28  # below "a", "a".."z", above "z"
+_ID_PREFIX = "ilr_"
+_ID_DIGITS = 12
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,8 @@ class KeySpace:
     def position(self, value: Any) -> float | None:
         if self.name == "dates":
             return value.timestamp() if isinstance(value, datetime) else None
+        if self.name == "ids":
+            return id_position(value) if isinstance(value, str) else None
         return name_position(value) if isinstance(value, str) else None
 
     def bound(self, position: float) -> Any | None:
@@ -40,11 +44,16 @@ class KeySpace:
                 return datetime.fromtimestamp(position, UTC)
             except (OverflowError, OSError, ValueError):
                 return None
-        return name_at(position) if 0.0 <= position < 1.0 else None
+        if not 0.0 <= position < 1.0:
+            return None
+        return id_at(position) if self.name == "ids" else name_at(position)
 
 
 DATES = KeySpace("dates", default_span=60.0, floor=1.0, extent=200 * 365 * 86_400.0)
 NAMES = KeySpace("names", default_span=1e-5, floor=float(_NAME_BASE) ** -_NAME_DIGITS, extent=1.0)
+# ILR ids ("ilr_" + hex digits of a uuid5) are spread evenly over [0, 1): a window of ids
+# inside one family name holds about width x the name's rows.
+IDS = KeySpace("ids", default_span=1 / 2048, floor=16.0**-_ID_DIGITS, extent=1.0)
 
 
 def _name_digit(char: str) -> int:
@@ -75,6 +84,28 @@ def name_at(position: float) -> str:
         position = max(position - digit, 0.0)
         chars.append(" " if digit == 0 else "{" if digit == _NAME_BASE - 1 else chr(96 + digit))
     return "".join(chars).rstrip(" ")
+
+
+def id_position(row_id: str) -> float | None:
+    """An ILR id's hex digits as a fraction of [0, 1); None for ids of another shape."""
+    digits = row_id[len(_ID_PREFIX) : len(_ID_PREFIX) + _ID_DIGITS]
+    if not row_id.startswith(_ID_PREFIX) or not digits:
+        return None
+    try:
+        return int(digits, 16) / 16.0 ** len(digits)
+    except ValueError:
+        return None
+
+
+def id_at(position: float) -> str:
+    """An id string at `position`; ids sort as strings, so a window stays contiguous."""
+    return f"{_ID_PREFIX}{int(position * 16**_ID_DIGITS):0{_ID_DIGITS}x}"
+
+
+def heavy_values(values: Iterable[str], least: int = 2) -> list[str]:
+    """The values seen at least `least` times in a sample of rows, sorted: those that
+    many rows share (read through id windows rather than whole)."""
+    return sorted(value for value, seen in Counter(values).items() if seen >= least)
 
 
 def widths(first: float, space: KeySpace) -> Iterator[float | None]:

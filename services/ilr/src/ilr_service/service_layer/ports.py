@@ -103,6 +103,12 @@ class IlrStore(Protocol):
         """The same ILRs in batches from one scan; may miss or repeat ILRs changed meanwhile."""
         ...
 
+    def stream_of_year(
+        self, tenant: str, academic_year: str, programme_id: str | None, batch_size: int
+    ) -> AsyncIterator[list[Ilr]]:
+        """The tenant's ILRs of a year (of one programme, if given) in batches (rollover)."""
+        ...
+
     async def search(
         self, criteria: SearchCriteria, limit: int, after: Mapping[str, Any] | None = None
     ) -> SearchPage:
