@@ -163,7 +163,17 @@ def learner_schema_problems(academic_year: str, learner: Mapping[str, Any]) -> l
         problem
         for problem in validate_record(academic_year, dict(learner))
         if not (problem.code == "missing" and problem.path.isidentifier())
+        and _first_element(problem.path) not in _IDENTITY_FIELDS
     ]
+
+
+# The version-1 identity keeps its own checks (what senders have always been held to); a
+# value the ILR schema refuses there (a digit in a name) becomes a rule finding on the ILR.
+_IDENTITY_FIELDS = frozenset(LearnerIdentity.model_fields)
+
+
+def _first_element(path: str) -> str:
+    return path.split(".", 1)[0].split("[", 1)[0]
 
 
 class _Enrolment(_Payload):

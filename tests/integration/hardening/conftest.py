@@ -172,6 +172,9 @@ SAMPLE_BODIES: dict[str, Callable[[], Any]] = {
     "POST /api/programmes/{programme_id}/enrolments/{enrolment_id}/withdraw": lambda: {
         "reason": "left"
     },
+    "PATCH /api/programmes/{programme_id}/enrolments/{enrolment_id}": lambda: {
+        "LearnPlanEndDate": "2027-11-30"
+    },
     # ilr
     "PATCH /api/ilrs/{ilr_id}": lambda: {"set": {"GivenNames": "Grace"}},
     "POST /api/ilrs/{ilr_id}/deliveries": lambda: {
@@ -192,6 +195,11 @@ SAMPLE_BODIES: dict[str, Callable[[], Any]] = {
     "POST /api/ilrs/{ilr_id}/versions/{version}/restore": lambda: None,
     # not an ILR file: the role checks only need the request to reach the handler (415)
     "POST /api/ilrs/import": lambda: {},
+    "POST /api/ilrs/rollover": lambda: {
+        "academic_year": "2025/26",
+        "programme_id": "prg_sample",
+        "dry_run": True,
+    },
     # export
     "POST /api/exports": lambda: {"academic_year": YEAR},
 }

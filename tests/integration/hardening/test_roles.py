@@ -34,6 +34,8 @@ ROLE_MATRIX: dict[str, dict[str, frozenset[str] | str]] = {
         "GET /api/programmes/{programme_id}/enrolments": READERS,
         "GET /api/programmes/{programme_id}/enrolments/{enrolment_id}": READERS,
         "POST /api/programmes/{programme_id}/enrolments/{enrolment_id}/withdraw": ENROLLERS,
+        # the sending system's corrections
+        "PATCH /api/programmes/{programme_id}/enrolments/{enrolment_id}": ENROLLERS,
     },
     "ilr": {
         "GET /healthz": PUBLIC,
@@ -54,6 +56,8 @@ ROLE_MATRIX: dict[str, dict[str, frozenset[str] | str]] = {
         "POST /api/ilrs/{ilr_id}/transitions": ADMIN,
         "GET /api/ilrs/{ilr_id}/validation": EVERYONE,
         "POST /api/ilrs/import": ADMIN,
+        "POST /api/ilrs/rollover": ADMIN,
+        "GET /api/ilrs/rollover/links/{ilr_id}": ADMIN,
         # the official rule catalogue: what a finding means, for everyone who sees findings
         "GET /api/rules": EVERYONE,
         "GET /api/rules/{name}": EVERYONE,
@@ -65,6 +69,7 @@ ROLE_MATRIX: dict[str, dict[str, frozenset[str] | str]] = {
         "POST /api/exports": ADMIN,
         "GET /api/exports": ADMIN,
         "GET /api/exports/serials": ADMIN,
+        "GET /api/exports/calendar": ADMIN,
         "GET /api/exports/{export_id}": ADMIN,
         "GET /api/exports/{export_id}/file": ADMIN,
         "GET /api/exports/{export_id}/report": ADMIN,

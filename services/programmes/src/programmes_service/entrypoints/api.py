@@ -230,6 +230,7 @@ async def patch_enrolment(
 ) -> Enrolment:
     """The sending system's corrections; published as `enrolment.updated` (the ILR takes
     them where nobody has edited the field)."""
+    await service.get_enrolment(principal.tenant, programme_id, enrolment_id)  # 404 first
     changes = EnrolmentChanges(
         learner=body.learner,
         learn_start_date=body.LearnStartDate,
