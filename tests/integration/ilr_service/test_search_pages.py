@@ -207,3 +207,40 @@ async def test_prefixes_matching_many_names_page_as_a_full_sort_would(
             expected = _expected(seeded, sort, q=q)
             for limit in (5, 40):
                 assert await _pages(service, limit, sort=sort, q=q) == expected, (sort, q, limit)
+
+
+async def test_prefixes_read_per_name_token_page_as_a_full_sort_would(service: Service) -> None:
+    """A narrow prefix read through one window per sampled name token, merged, plus the
+    names the sample missed (only on old rows); rows tied on their update time; twice
+    (the second time the missed names are known)."""
+    rng = random.Random(29)
+    base = datetime(2026, 5, 1, tzinfo=UTC)
+    ties = [base + timedelta(days=d) for d in (1, 2, 30)]
+    docs = []
+    for n in range(600):
+        recent = n >= 150
+        stamp = rng.choice(ties) if n % 5 == 0 else base + timedelta(minutes=n * 7)
+        doc = _document(rng, n, TENANT, stamp)
+        names = ["Smith", "Smithers", "Smyth"] if recent else ["Smithson", "Smit"]
+        rare = rng.random() < 0.08  # a narrow prefix: the window plan reads ~page / share
+        doc["record"]["FamilyName"] = rng.choice(names) if rare else rng.choice(FAMILY[2:5])
+        doc["record"]["GivenNames"] = "Smilla" if n % 50 == 0 else rng.choice(["Ada", "Zoe"])
+        doc["_id"] = f"ilr_{rng.getrandbits(96):024x}"
+        doc.update(search_fields(doc["record"]))
+        docs.append(doc)
+    await service.app.state.ilr_repository.ilrs.insert_many(docs)
+    for doc in docs:
+        stamp = doc["updated_at"]
+        doc["updated_at"] = stamp.replace(microsecond=stamp.microsecond // 1000 * 1000)
+    for _ in range(2):
+        for params in (
+            {"q": "smi"},
+            {"q": "smith"},
+            {"q": "smit"},
+            {"q": "sm", "status": "signed"},
+        ):
+            for sort in ("-updated_at", "updated_at"):
+                expected = _expected(docs, sort, **params)
+                for limit in (1, 17, 200):
+                    got = await _pages(service, limit, sort=sort, **params)
+                    assert got == expected, (params, sort, limit)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from pymongo import ASCENDING, DESCENDING
 
-from ilr_service.adapters.search import Cursor, Order, _bounds
+from ilr_service.adapters.search import Cursor, Order, Sample, _bounds
 from ilr_service.adapters.search_windows import (
     BOUNDED_STEPS,
     DATES,
@@ -120,3 +120,18 @@ def test_ids_map_to_positions_in_their_string_order() -> None:
 
 def test_heavy_values_are_those_seen_twice() -> None:
     assert heavy_values(["smith", "jones", "smith", "ng", "ng", "ng"]) == ["ng", "smith"]
+
+
+def test_a_sample_knows_the_names_a_prefix_matches() -> None:
+    rows = [
+        {"family_name_lc": "smith", "search_names": ["ada", "ada smith", "smith"]},
+        {"family_name_lc": "smith", "search_names": ["sam", "sam smith", "smith"]},
+        {"family_name_lc": "smyth", "search_names": ["zoe", "smyth", "zoe smyth"]},
+    ]
+    sample = Sample.of(rows, taken=0.0)
+    assert sample.heavy == ["smith"]
+    assert sample.tokens("sm") == ["smith", "smyth"]
+    assert sample.tokens("s") == ["sam", "sam smith", "smith", "smyth"]
+    assert sample.tokens("x") == []
+    assert sample.share("sm") == 1.0
+    assert sample.share("ada") == 1 / 3

@@ -109,9 +109,12 @@ class IlrRepository:
             )  # fmt: skip
         await ilrs.create_index([("tenant", ASCENDING), ("uln", ASCENDING)], name="uln")
         await ilrs.create_index([("tenant", ASCENDING), ("learn_ref", ASCENDING)], name="learn_ref")
+        # A name token's rows by update time (docs/search.md); also serves prefix ranges.
         await ilrs.create_index(
-            [("tenant", ASCENDING), ("search_names", ASCENDING)], name="search_names"
-        )
+            [("tenant", ASCENDING), ("search_names", ASCENDING),
+             ("updated_at", DESCENDING), ("_id", DESCENDING)],
+            name="search_names_recent",
+        )  # fmt: skip
         await self.pending.create_index(
             [("tenant", ASCENDING), ("programme_id", ASCENDING)], name="programme"
         )

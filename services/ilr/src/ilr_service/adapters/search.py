@@ -5,6 +5,7 @@ name prefixes through their few matches. Design and figures: docs/search.md."""
 from __future__ import annotations
 
 import bisect
+import itertools
 import time
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -76,9 +77,16 @@ NAME_WINDOW_BUDGET = 16
 SAMPLE_ROWS = 400
 SAMPLE_SECONDS = 600.0
 SAMPLED_TENANTS = 1024
+# ... plus windows of about SPREAD_ROWS rows, 1, 2, 4, ... sample sizes further back.
+SPREAD_WINDOWS = 8
+SPREAD_ROWS = 50
+KNOWN_NAMES = 100_000  # search names kept across samples per tenant, at most
 # A prefix matching at least this share of the sample is served by windows alone: they
 # read about page / share rows, its own index every match.
 BROAD_PREFIX = 0.1
+# A narrower prefix is read through one updated-at window per name token it matches
+# (known from the sample) when it matches at most this many tokens.
+MAX_TOKENS = 16
 _ONE_MS = timedelta(milliseconds=1)
 
 
@@ -132,12 +140,17 @@ class Sample:
     taken: float
     heavy: list[str]
     names: list[list[str]]
+    known: set[str]  # search names seen (the sample's, and those rare names found later)
 
     @classmethod
     def of(cls, rows: list[Document], taken: float) -> Sample:
         family = (str(d.get("family_name_lc") or "") for d in rows)
         names = [list(d.get("search_names") or []) for d in rows]
-        return cls(taken, heavy_values(family), names)
+        return cls(taken, heavy_values(family), names, {n for row in names for n in row})
+
+    def tokens(self, prefix: str) -> list[str]:
+        """The known search names starting with `prefix`, sorted."""
+        return sorted(n for n in self.known if _starts(n, prefix))
 
     def share(self, prefix: str) -> float:
         """The fraction of sampled rows with a name starting with `prefix`."""
@@ -152,6 +165,7 @@ class Plan:
     server: dict[str, Any]
     residual: dict[str, Any]
     name_prefix: str | None
+    tokens: tuple[str, ...] | None = None  # one query per search name, merged here
 
 
 class IlrSearch:
@@ -172,8 +186,12 @@ class IlrSearch:
         if exact is None and order.space is NAMES and not criteria.name_prefix:
             rows = await self._by_family(criteria, order, cursor, wanted)
         elif exact is None:
-            budget = await self._name_budget(criteria, wanted)
-            rows = await self._windowed(criteria, order, cursor, wanted, budget)
+            tokens = await self._name_tokens(criteria, order)
+            if tokens is not None:
+                rows = await self._by_tokens(criteria, order, cursor, wanted, tokens)
+            else:
+                budget = await self._name_budget(criteria, wanted)
+                rows = await self._windowed(criteria, order, cursor, wanted, budget)
         if rows is None:
             rows = await self._direct(exact or _name_plan(criteria), order, cursor, wanted)
         return self._page_of(rows, limit, order, cursor)
@@ -204,16 +222,17 @@ class IlrSearch:
         wanted: int,
         budget: int | None,
         cap: str | None = None,
+        tokens: tuple[str, ...] | None = None,
     ) -> list[Document] | None:
         """Rows from windows on the sort key, widened until one holds `wanted` rows (the
         last has no far bound, or ends at `cap`); None when a name prefix's budget ran out
-        first."""
-        plan = _window_plan(criteria, order)
+        first. With `tokens`, each window is read once per search name token."""
+        plan = _window_plan(criteria, order) if tokens is None else _token_plan(criteria, tokens)
         keys = _cache_keys(plan, order)
         learned = self.cache.get(*keys)
         span = learned.span if learned else order.space.default_span
         first = cursor.width if cursor and cursor.width else width_for(span, wanted, 0.0)
-        near = _near_position(order, cursor, learned.start if learned else None)
+        near = _near_position(order, cursor, _learned_start(self.cache, keys))
         read = 0
         for width in widths(first, order.space) if near is not None else [None]:
             bounds = _capped(_bounds(order, cursor, near, width), cap)
@@ -275,6 +294,57 @@ class IlrSearch:
                 return kept[:wanted]
         raise AssertionError("unreachable: the last width has no bound")
 
+    async def _name_tokens(self, criteria: SearchCriteria, order: Order) -> list[str] | None:
+        """The sampled search names a narrow prefix matches (read one window each), or None
+        when another plan fits: family-name order, a broad prefix, too many names."""
+        prefix = criteria.name_prefix
+        if not prefix or order.field != "updated_at":
+            return None
+        sample = await self._sample(criteria.tenant)
+        tokens = sample.tokens(prefix)
+        if sample.share(prefix) >= BROAD_PREFIX or len(tokens) > MAX_TOKENS:
+            return None
+        return tokens
+
+    async def _by_tokens(
+        self,
+        criteria: SearchCriteria,
+        order: Order,
+        cursor: Cursor | None,
+        wanted: int,
+        tokens: list[str],
+    ) -> list[Document]:
+        """A narrow prefix's page: each known name token's rows through shared updated-at
+        windows, plus every row of the names between them (unknown to the sample, so
+        rare), merged here."""
+        rows = await self._names_between(criteria, order, cursor, tokens)
+        if tokens:
+            found = await self._windowed(criteria, order, cursor, wanted, None, None, tuple(tokens))
+            rows += found or []
+        return _ordered(list({d["_id"]: d for d in rows}.values()), order)[:wanted]
+
+    async def _names_between(
+        self, criteria: SearchCriteria, order: Order, cursor: Cursor | None, tokens: list[str]
+    ) -> list[Document]:
+        """Every row after the cursor with a name matching the prefix that lies between the
+        known tokens (guarantees completeness); the names found become known."""
+        prefix = criteria.name_prefix or ""
+        edges = [prefix, *tokens, prefix + "\uffff"]
+        plan = Plan({}, _residual(criteria, set()), prefix)
+        rows: list[Document] = []
+        for index, (low, high) in enumerate(itertools.pairwise(edges)):
+            if low >= high:
+                continue
+            names = {"$gte" if index == 0 else "$gt": low, "$lt": high}
+            query = {"tenant": criteria.tenant, "search_names": names}
+            rows += [d async for d in self.ilrs.find(query, SUMMARY_FIELDS)]
+        sample = await self._sample(criteria.tenant)
+        sample.known.update(
+            n for d in rows for n in d.get("search_names") or [] if _starts(n, prefix)
+        )
+        kept = [d for d in rows if _passes(d, plan)]
+        return _after(_ordered(kept, order), cursor, order)
+
     async def _name_budget(self, criteria: SearchCriteria, wanted: int) -> int | None:
         """Rows a name prefix's window may read before its own index is used instead;
         None (no limit) when the sample shows a broad prefix, whose matches are many."""
@@ -293,12 +363,33 @@ class IlrSearch:
         if sample is None or now - sample.taken > SAMPLE_SECONDS:
             order = Order.of("-updated_at")
             rows = await self._windowed(SearchCriteria(tenant), order, None, SAMPLE_ROWS, None)
-            sample = Sample.of(rows or [], now)
+            rows = (rows or []) + await self._older_sample(tenant, rows or [])
+            fresh = Sample.of(rows, now)
+            if sample is not None and len(sample.known) < KNOWN_NAMES:
+                fresh.known.update(sample.known)  # names found since: a gap read each
+            sample = fresh
         self._samples[tenant] = sample
         self._samples.move_to_end(tenant)
         while len(self._samples) > SAMPLED_TENANTS:
             self._samples.popitem(last=False)
         return sample
+
+    async def _older_sample(self, tenant: str, newest: list[Document]) -> list[Document]:
+        """Small windows ever further back in time: the newest rows alone can all share a
+        few names (then a prefix's share read as 0 and its every match was read)."""
+        positions = _positions(newest, Order.of("-updated_at"))
+        span = span_per_row(positions)
+        if span is None:
+            return []
+        rows: list[Document] = []
+        for step in range(SPREAD_WINDOWS):
+            far = positions[-1] - SAMPLE_ROWS * span * 2**step
+            window = {"$lt": DATES.bound(far), "$gt": DATES.bound(far - SPREAD_ROWS * span)}
+            if None in window.values():
+                break
+            query = {"tenant": tenant, "updated_at": window}
+            rows += [d async for d in self.ilrs.find(query, SUMMARY_FIELDS)]
+        return rows
 
     async def _rows(
         self,
@@ -317,17 +408,30 @@ class IlrSearch:
         checked = bool(plan.residual or plan.name_prefix)
         fetch = 0 if checked else wanted + (1 if cursor else 0)
         while True:
-            docs = [
-                d async for d in self.ilrs.find(query, SUMMARY_FIELDS, limit=fetch).sort(order.keys)
-            ]
+            docs, full = await self._fetch(_queries(plan, query, order), fetch, order)
             kept = [
                 d
                 for d in docs
                 if _passes(d, plan) and not (cursor is not None and cursor.before(d, order))
             ]
-            if len(kept) >= wanted or fetch == 0 or len(docs) < fetch:
+            if len(kept) >= wanted or fetch == 0 or not full:
                 return kept[:wanted], len(docs)
             fetch *= 2  # more rows share the cursor's value than one page holds
+
+    async def _fetch(
+        self, queries: list[dict[str, Any]], fetch: int, order: Order
+    ) -> tuple[list[Document], bool]:
+        """The rows of each query (at most `fetch` each, 0: all) merged in order, once
+        each; and whether any query was cut by the limit."""
+        docs: dict[Any, Document] = {}
+        full = False
+        for query in queries:
+            found = self.ilrs.find(query, SUMMARY_FIELDS, limit=fetch).sort(order.keys)
+            batch = [d async for d in found]
+            full = full or (fetch > 0 and len(batch) >= fetch)
+            docs.update((d["_id"], d) for d in batch)
+        rows = list(docs.values())
+        return (rows if len(queries) == 1 else _ordered(rows, order)), full
 
     async def _direct(
         self, plan: Plan, order: Order, cursor: Cursor | None, wanted: int
@@ -335,15 +439,7 @@ class IlrSearch:
         """Every match of a selective key (few), checked, ordered and cut here."""
         docs = [d async for d in self.ilrs.find(plan.server, SUMMARY_FIELDS)]
         kept = [d for d in docs if _passes(d, plan)]
-        kept.sort(key=lambda d: _sort_key(d.get(order.field), d["_id"]))
-        if order.direction == DESCENDING:
-            kept.reverse()
-        if cursor is not None:
-            after = _sort_key(cursor.value, cursor.id)
-            kept = [
-                d for d in kept if _beyond(_sort_key(d.get(order.field), d["_id"]), after, order)
-            ]
-        return kept[:wanted]
+        return _after(_ordered(kept, order), cursor, order)[:wanted]
 
     def _learn(
         self,
@@ -383,6 +479,20 @@ def _name_plan(criteria: SearchCriteria) -> Plan:
     return Plan(server, _residual(criteria, set()), None)
 
 
+def _token_plan(criteria: SearchCriteria, tokens: tuple[str, ...]) -> Plan:
+    """One `search_names_recent` range per token (equalities, then the window)."""
+    return Plan({"tenant": criteria.tenant}, _residual(criteria, set()), None, tokens)
+
+
+def _queries(plan: Plan, query: dict[str, Any], order: Order) -> list[dict[str, Any]]:
+    """The server filters of one window: one, or one per token (the token before the
+    window's range, in the index's field order)."""
+    if plan.tokens is None:
+        return [query]
+    window = {k: v for k, v in query.items() if k not in plan.server}
+    return [{**plan.server, "search_names": token, **window} for token in plan.tokens]
+
+
 def _window_plan(criteria: SearchCriteria, order: Order) -> Plan:
     """The index that holds the most of the filter's fields before the sort field; the
     local server serves a range only when the filter is exactly such a prefix."""
@@ -411,16 +521,32 @@ def _passes(doc: Document, plan: Plan) -> bool:
     prefix = plan.name_prefix
     if prefix is None:
         return True
-    return any(prefix <= name < prefix + "\uffff" for name in doc.get("search_names") or [])
+    return any(_starts(name, prefix) for name in doc.get("search_names") or [])
+
+
+def _starts(name: str, prefix: str) -> bool:
+    """Whether `name` lies in the prefix's range (as the `search_names` range reads it)."""
+    return prefix <= name < prefix + "\uffff"
 
 
 def _cache_keys(plan: Plan, order: Order) -> tuple[tuple[Any, ...], ...]:
     """The exact filter, its shape (fields only), and the shape of the index range alone
     (where a name check's first window starts before it has learned its own)."""
     checked = tuple(sorted(plan.residual)) + (("name",) if plan.name_prefix else ())
+    checked += ("tokens",) if plan.tokens is not None else ()
     base = (plan.server["tenant"], order.field, order.direction, tuple(plan.server))
     exact = (*base, checked, tuple(plan.server.values()), tuple(plan.residual.values()))
-    return (*exact, plan.name_prefix), (*base, checked), (*base, ())
+    return (*exact, plan.name_prefix, plan.tokens), (*base, checked), (*base, ())
+
+
+def _learned_start(cache: WindowCache, keys: tuple[tuple[Any, ...], ...]) -> float | None:
+    """The first row of the closest filter whose first page was read (a filter learned only
+    from cursor pages would otherwise start at "now" and widen across an empty stretch)."""
+    for key in keys:
+        learned = cache.get(key)
+        if learned is not None and learned.start is not None:
+            return learned.start
+    return None
 
 
 def _near_position(order: Order, cursor: Cursor | None, start: float | None) -> float | None:
@@ -482,6 +608,19 @@ def _from(value: Any, direction: int) -> dict[str, Any]:
 def _positions(rows: list[Document], order: Order) -> list[float]:
     found = (order.space.position(d.get(order.field)) for d in rows)
     return [p for p in found if p is not None]
+
+
+def _ordered(rows: list[Document], order: Order) -> list[Document]:
+    rows = sorted(rows, key=lambda d: _sort_key(d.get(order.field), d["_id"]))
+    return rows[::-1] if order.direction == DESCENDING else rows
+
+
+def _after(rows: list[Document], cursor: Cursor | None, order: Order) -> list[Document]:
+    """The rows beyond the cursor (all without one)."""
+    if cursor is None:
+        return rows
+    after = _sort_key(cursor.value, cursor.id)
+    return [d for d in rows if _beyond(_sort_key(d.get(order.field), d["_id"]), after, order)]
 
 
 def _sort_key(value: Any, row_id: Any) -> tuple[bool, Any, str]:
