@@ -185,6 +185,8 @@ class IlrSearch:
         rows: list[Document] | None = None
         if exact is None and order.space is NAMES and not criteria.name_prefix:
             rows = await self._by_family(criteria, order, cursor, wanted)
+        elif exact is None and order.space is NAMES and await self._narrow(criteria):
+            rows = None  # a narrow prefix in name order: its own index holds few rows
         elif exact is None:
             tokens = await self._name_tokens(criteria, order)
             if tokens is not None:
@@ -344,6 +346,13 @@ class IlrSearch:
         )
         kept = [d for d in rows if _passes(d, plan)]
         return _after(_ordered(kept, order), cursor, order)
+
+    async def _narrow(self, criteria: SearchCriteria) -> bool:
+        """A name prefix the sample shows few rows share (read from `search_names`)."""
+        prefix = criteria.name_prefix
+        if not prefix:
+            return False
+        return (await self._sample(criteria.tenant)).share(prefix) < BROAD_PREFIX
 
     async def _name_budget(self, criteria: SearchCriteria, wanted: int) -> int | None:
         """Rows a name prefix's window may read before its own index is used instead;
